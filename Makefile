@@ -1,0 +1,39 @@
+# Everything runs inside one virtual environment, created on first use and
+# reused afterwards (it is rebuilt when requirements.txt or pyproject.toml change).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: venv demo test notebooks bench lab lint clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+# The main job: runs offline on the bundled data.
+demo: $(STAMP)
+	$(BIN)/python -m tf_lstm demo
+
+# The whole test suite: unit tests, doctests (package and README) and every
+# notebook executed in fast mode (TF_LSTM_FAST=1).
+test: $(STAMP)
+	TF_LSTM_FAST=1 $(BIN)/python -m pytest -q
+
+# Re-run every notebook top to bottom in full mode and save its outputs.
+notebooks: $(STAMP)
+	$(BIN)/python -m tf_lstm.notebooks notebooks/*.ipynb
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+clean:
+	rm -rf $(VENV) *.egg-info runs

@@ -1,0 +1,33 @@
+"""Shared fixtures: quiet TensorFlow, a seeded RNG, and Keras/NumPy LSTM pairs."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import tf_lstm  # noqa: E402
+
+
+@pytest.fixture
+def rng():
+    tf_lstm.seed_everything(0)
+    return np.random.default_rng(0)
+
+
+def make_keras_lstm(rng, units, input_dim, dtype="float64", scale=0.5, **flags):
+    """A built keras.layers.LSTM with random (not default) weights."""
+    layer = keras.layers.LSTM(units, dtype=dtype, **flags)
+    layer.build((None, None, input_dim))
+    layer.set_weights([rng.normal(scale=scale, size=w.shape).astype(dtype)
+                       for w in layer.get_weights()])
+    return layer
+
+
+def right_padded_mask(batch, steps, rng):
+    """A (batch, steps) mask with random valid lengths in 1..steps, padding on the right."""
+    lengths = rng.integers(1, steps + 1, size=batch)
+    lengths[0] = steps  # one full row
+    return np.arange(steps)[None, :] < lengths[:, None]

@@ -1,0 +1,308 @@
+"""The from-scratch LSTM in TensorFlow, and `ScratchLSTM`, a Keras layer on it (§3).
+
+`tf_lstm_forward` computes the same recurrence as `tf_lstm.scratch` (see the
+equations there), but the way fast LSTM code does: the input projection
+``x_t W + b`` of *every* step is one matrix product before the loop, and the
+loop (a `tf.while_loop`) only does the recurrent part ``h_{t-1} R`` and the
+element-wise gate arithmetic. It is differentiable and works inside
+`tf.function`.
+
+`ScratchLSTM` wraps it as a layer with the same core arguments, the same
+outputs and the same weight variables (`kernel`, `recurrent_kernel`, `bias`)
+as `keras.layers.LSTM`, so weights move between the two in one call
+(`ScratchLSTM.from_keras`, `ScratchLSTM.to_keras`). Unlike Keras, it can also
+return what happens inside the cell: the per-step gates i, f, g, o and the
+cell state c (``return_gates=True``).
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tf_lstm import checks
+from tf_lstm.gates import copy_lstm_weights
+
+GATE_OUTPUTS = ("i", "f", "g", "o", "c")
+
+
+def _recurrence(inputs, kernel, recurrent_kernel, bias, h0, c0, mask,
+                go_backwards, return_gates):
+    """The loop itself, with no argument checks (the layer's hot path)."""
+    x = tf.transpose(inputs, [1, 0, 2])                       # (steps, batch, input_dim)
+    if go_backwards:
+        x = tf.reverse(x, [0])
+    steps = tf.shape(x)[0]
+    z_x = tf.einsum("tbd,dk->tbk", x, kernel) + bias          # (steps, batch, 4 * units)
+    z_x = tf.TensorArray(z_x.dtype, size=steps).unstack(z_x)
+    if mask is not None:
+        m = tf.transpose(tf.cast(mask, tf.bool))[:, :, None]  # (steps, batch, 1)
+        if go_backwards:
+            m = tf.reverse(m, [0])
+        m = tf.TensorArray(tf.bool, size=steps).unstack(m)
+    n_out = 1 + (len(GATE_OUTPUTS) if return_gates else 0)
+    outs = tuple(tf.TensorArray(inputs.dtype, size=steps) for _ in range(n_out))
+
+    def step(t, h, c, output, outs):
+        z = z_x.read(t) + tf.matmul(h, recurrent_kernel)      # (batch, 4 * units)
+        z_i, z_f, z_g, z_o = tf.split(z, 4, axis=-1)          # each (batch, units)
+        i, f, o = tf.sigmoid(z_i), tf.sigmoid(z_f), tf.sigmoid(z_o)
+        g = tf.tanh(z_g)
+        c_new = f * c + i * g
+        h_new = o * tf.tanh(c_new)
+        if mask is None:
+            h, c, output = h_new, c_new, h_new
+        else:
+            m_t = m.read(t)
+            h = tf.where(m_t, h_new, h)
+            c = tf.where(m_t, c_new, c)
+            output = tf.where(m_t, h_new, output)
+        values = (output, i, f, g, o, c_new)[:n_out]
+        outs = tuple(ta.write(t, v) for ta, v in zip(outs, values))
+        return t + 1, h, c, output, outs
+
+    _, h, c, _, outs = tf.while_loop(
+        lambda t, *_: t < steps, step,
+        (tf.constant(0), h0, c0, tf.zeros_like(h0), outs),
+    )
+    stacked = [tf.transpose(ta.stack(), [1, 0, 2]) for ta in outs]  # (batch, steps, units)
+    gates = dict(zip(GATE_OUTPUTS, stacked[1:])) if return_gates else None
+    return stacked[0], h, c, gates
+
+
+def tf_lstm_forward(inputs, kernel, recurrent_kernel, bias, initial_state=None,
+                    mask=None, go_backwards=False, return_gates=False):
+    """Run the LSTM recurrence in TensorFlow with a single input projection.
+
+    Args:
+        inputs: float tensor `(batch, steps, input_dim)`.
+        kernel, recurrent_kernel, bias: Keras's fused weights (see `tf_lstm.gates`).
+        initial_state: optional `[h0, c0]`, each `(batch, units)`.
+        mask: optional boolean `(batch, steps)`; False marks padding.
+        go_backwards: process the sequence in reverse, as Keras does.
+        return_gates: also return the per-step gates and cell states.
+
+    Returns:
+        `(sequence, h, c, gates)`: `sequence` `(batch, steps, units)` in
+        processing order, final `h` and `c` `(batch, units)`, and `gates` a
+        dict of `(batch, steps, units)` tensors "i", "f", "g", "o", "c" (or
+        None when `return_gates` is False).
+
+    Raises:
+        ValueError or TypeError for malformed arguments, and
+        `tf.errors.InvalidArgumentError` naming the argument when `inputs`
+        or a weight holds NaN or Inf.
+    """
+    inputs = tf.convert_to_tensor(inputs)
+    if not inputs.dtype.is_floating:
+        raise TypeError(
+            "Argument `inputs` must hold floating-point numbers. "
+            f"Received: inputs with dtype {inputs.dtype.name}"
+        )
+    checks.sequence_inputs("inputs", inputs.shape)
+    dtype = inputs.dtype
+    tensors = {}
+    for name, value, shape in (
+            ("kernel", kernel, (inputs.shape[-1], None)),
+            ("recurrent_kernel", recurrent_kernel, (None, None)),
+            ("bias", bias, (None,))):
+        tensors[name] = tf.cast(tf.convert_to_tensor(value), dtype)
+        checks.shape_equals(name, tensors[name], shape,
+                            "input_dim from `inputs`" if name == "kernel" else "")
+    units = tensors["recurrent_kernel"].shape[0]
+    for name in tensors:
+        checks.shape_equals(name, tensors[name], {
+            "kernel": (inputs.shape[-1], 4 * units),
+            "recurrent_kernel": (units, 4 * units),
+            "bias": (4 * units,)}[name], f"units={units} from `recurrent_kernel`")
+    for name, value in (("inputs", inputs), *tensors.items()):
+        tf.debugging.assert_all_finite(
+            value, f"Argument `{name}` must contain only finite values")
+    batch = tf.shape(inputs)[0]
+    if initial_state is None:
+        h0 = tf.zeros((batch, units), dtype)
+        c0 = tf.zeros((batch, units), dtype)
+    else:
+        if not isinstance(initial_state, (list, tuple)) or len(initial_state) != 2:
+            raise ValueError(
+                "Argument `initial_state` must be a list [h0, c0]. "
+                f"Received: initial_state={initial_state!r:.80}")
+        h0, c0 = (tf.cast(tf.convert_to_tensor(s), dtype) for s in initial_state)
+        for k, s in enumerate((h0, c0)):
+            checks.shape_equals(f"initial_state[{k}]", s,
+                                (inputs.shape[0], units), "(batch, units)")
+    if mask is not None:
+        mask = tf.convert_to_tensor(mask)
+        if mask.dtype != tf.bool:
+            raise TypeError(
+                "Argument `mask` must be boolean (True marks a real step). "
+                f"Received: mask with dtype {mask.dtype.name}")
+        checks.shape_equals("mask", mask, tuple(inputs.shape[:2]),
+                            "(batch, steps) of the inputs")
+    return _recurrence(inputs, tensors["kernel"], tensors["recurrent_kernel"],
+                       tensors["bias"], h0, c0, mask,
+                       checks.boolean("go_backwards", go_backwards),
+                       checks.boolean("return_gates", return_gates))
+
+
+@keras.saving.register_keras_serializable(package="tf_lstm")
+class ScratchLSTM(keras.layers.Layer):
+    """An LSTM layer written from scratch that matches `keras.layers.LSTM`.
+
+    Args:
+        units: positive integer, size of `h` and `c`.
+        return_sequences: return the whole output sequence, not only the last.
+        return_state: also return the final `h` and `c`.
+        go_backwards: process the input sequence backwards.
+        return_gates: also return a dict of per-step "i", "f", "g", "o", "c",
+            each `(batch, steps, units)`, after everything else.
+        kernel_initializer, recurrent_initializer, bias_initializer,
+        unit_forget_bias: as in `keras.layers.LSTM`.
+
+    Call arguments:
+        inputs: `(batch, steps, input_dim)` float tensor.
+        initial_state: optional `[h0, c0]`.
+        mask: optional boolean `(batch, steps)` (or propagated by Keras).
+
+    Returns:
+        Like `keras.layers.LSTM`: the output (sequence or last step), then
+        `h, c` if `return_state`, then the gate dict if `return_gates`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> layer = ScratchLSTM(4, return_sequences=True, return_state=True)
+    >>> sequence, h, c = layer(np.zeros((2, 3, 5), "float32"))
+    >>> tuple(sequence.shape), tuple(h.shape), tuple(c.shape)
+    ((2, 3, 4), (2, 4), (2, 4))
+    >>> [w.shape for w in layer.get_weights()]
+    [(5, 16), (4, 16), (16,)]
+    """
+
+    def __init__(self, units, return_sequences=False, return_state=False,
+                 go_backwards=False, return_gates=False,
+                 kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 unit_forget_bias=True, **kwargs):
+        super().__init__(**kwargs)
+        self.units = checks.positive_int("units", units)
+        self.return_sequences = checks.boolean("return_sequences", return_sequences)
+        self.return_state = checks.boolean("return_state", return_state)
+        self.go_backwards = checks.boolean("go_backwards", go_backwards)
+        self.return_gates = checks.boolean("return_gates", return_gates)
+        self.unit_forget_bias = checks.boolean("unit_forget_bias", unit_forget_bias)
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.recurrent_initializer = keras.initializers.get(recurrent_initializer)
+        self.bias_initializer = keras.initializers.get(bias_initializer)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        checks.sequence_inputs("inputs", input_shape)
+        input_dim = input_shape[-1]
+        if input_dim is None:
+            raise ValueError(
+                "The feature axis of `inputs` must be known to build "
+                f"ScratchLSTM. Received: input shape {tuple(input_shape)}")
+        units = self.units
+        self.kernel = self.add_weight(shape=(input_dim, 4 * units), name="kernel",
+                                      initializer=self.kernel_initializer)
+        self.recurrent_kernel = self.add_weight(
+            shape=(units, 4 * units), name="recurrent_kernel",
+            initializer=self.recurrent_initializer)
+        bias_init = self.bias_initializer
+        if self.unit_forget_bias:
+            def bias_init(shape, dtype=None):  # forget block 1, the rest as asked
+                return keras.ops.concatenate([
+                    self.bias_initializer((units,), dtype=dtype),
+                    keras.ops.ones((units,), dtype=dtype),
+                    self.bias_initializer((2 * units,), dtype=dtype)])
+        self.bias = self.add_weight(shape=(4 * units,), name="bias",
+                                    initializer=bias_init)
+
+    def call(self, inputs, initial_state=None, mask=None, training=None):
+        if not inputs.dtype.is_floating:
+            raise TypeError(
+                "Argument `inputs` must hold floating-point numbers. "
+                f"Received: inputs with dtype {inputs.dtype.name}")
+        checks.shape_equals("inputs", inputs, (None, None, self.kernel.shape[0]),
+                            "the last axis must match the layer's kernel")
+        batch = tf.shape(inputs)[0]
+        if initial_state is None:
+            h0 = tf.zeros((batch, self.units), self.compute_dtype)
+            c0 = h0
+        else:
+            h0, c0 = (tf.cast(s, self.compute_dtype) for s in initial_state)
+        if mask is not None:
+            checks.shape_equals("mask", mask, tuple(inputs.shape[:2]),
+                                "(batch, steps) of the inputs")
+        sequence, h, c, gates = _recurrence(
+            inputs, tf.cast(self.kernel, inputs.dtype),
+            tf.cast(self.recurrent_kernel, inputs.dtype),
+            tf.cast(self.bias, inputs.dtype), h0, c0, mask,
+            self.go_backwards, self.return_gates)
+        output = sequence if self.return_sequences else sequence[:, -1]
+        result = [output, h, c] if self.return_state else [output]
+        if self.return_gates:
+            result.append(gates)
+        return result[0] if len(result) == 1 else tuple(result)
+
+    def compute_mask(self, inputs, mask=None):
+        output_mask = mask if self.return_sequences else None
+        extra = (2 if self.return_state else 0) + (1 if self.return_gates else 0)
+        return [output_mask] + [None] * extra if extra else output_mask
+
+    def compute_output_spec(self, inputs, initial_state=None, mask=None,
+                            training=None):
+        batch, steps = inputs.shape[0], inputs.shape[1]
+        spec = lambda shape: keras.KerasTensor(shape, dtype=self.compute_dtype)
+        output = spec((batch, steps, self.units) if self.return_sequences
+                      else (batch, self.units))
+        result = [output]
+        if self.return_state:
+            result += [spec((batch, self.units)), spec((batch, self.units))]
+        if self.return_gates:
+            result.append({k: spec((batch, steps, self.units))
+                           for k in GATE_OUTPUTS})
+        return result[0] if len(result) == 1 else tuple(result)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            units=self.units, return_sequences=self.return_sequences,
+            return_state=self.return_state, go_backwards=self.go_backwards,
+            return_gates=self.return_gates, unit_forget_bias=self.unit_forget_bias,
+            kernel_initializer=keras.initializers.serialize(self.kernel_initializer),
+            recurrent_initializer=keras.initializers.serialize(
+                self.recurrent_initializer),
+            bias_initializer=keras.initializers.serialize(self.bias_initializer))
+        return config
+
+    @classmethod
+    def from_keras(cls, layer, return_gates=False):
+        """A `ScratchLSTM` with the flags and a copy of the weights of `layer`."""
+        if not isinstance(layer, keras.layers.LSTM):
+            raise TypeError("Argument `layer` must be a keras.layers.LSTM. "
+                            f"Received: layer={layer!r}")
+        scratch = cls(layer.units, return_sequences=layer.return_sequences,
+                      return_state=layer.return_state,
+                      go_backwards=layer.go_backwards, return_gates=return_gates,
+                      dtype=layer.dtype_policy)
+        scratch.build((None, None, _built_input_dim(layer)))
+        return copy_lstm_weights(layer, scratch)
+
+    def to_keras(self):
+        """A `keras.layers.LSTM` with this layer's flags and a copy of its weights."""
+        layer = keras.layers.LSTM(self.units,
+                                  return_sequences=self.return_sequences,
+                                  return_state=self.return_state,
+                                  go_backwards=self.go_backwards,
+                                  dtype=self.dtype_policy)
+        layer.build((None, None, _built_input_dim(self)))
+        return copy_lstm_weights(self, layer)
+
+
+def _built_input_dim(layer):
+    cell = getattr(layer, "cell", layer)
+    if not layer.built:
+        raise ValueError("Argument `layer` must be built (call it once on an "
+                         f"input) before its weights can be copied. Received: {layer!r}")
+    return int(np.shape(cell.kernel)[0])
