@@ -82,7 +82,8 @@ def shape_equals(name, array, expected, why=""):
         e is None or s is None or s == e for s, e in zip(shape, expected)
     )
     if not ok:
-        shown = tuple("?" if e is None else e for e in expected)
+        parts = ["?" if e is None else str(e) for e in expected]
+        shown = "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
         reason = f" ({why})" if why else ""
         raise ValueError(
             f"Argument `{name}` must have shape {shown}{reason}. "

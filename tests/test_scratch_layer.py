@@ -1,0 +1,160 @@
+"""tf_lstm_forward and ScratchLSTM against keras.layers.LSTM."""
+
+import itertools
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import tf_lstm
+from tf_lstm import scratch
+from tests.conftest import make_keras_lstm, right_padded_mask
+
+TOLERANCE = {"float64": 1e-10, "float32": 1e-5}
+
+
+def _as_list(out):
+    return list(out) if isinstance(out, (list, tuple)) else [out]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("shape", [(1, 1, 1, 1), (2, 1, 3, 2), (3, 6, 4, 5)])
+@pytest.mark.parametrize("return_sequences,return_state",
+                         list(itertools.product([False, True], repeat=2)))
+@pytest.mark.parametrize("go_backwards,masked,with_state",
+                         [(False, False, False), (True, True, True),
+                          (False, True, False), (True, False, True)])
+def test_scratch_layer_matches_keras(rng, dtype, shape, return_sequences, return_state,
+                                     go_backwards, masked, with_state):
+    batch, steps, input_dim, units = shape
+    layer = make_keras_lstm(rng, units, input_dim, dtype=dtype,
+                            return_sequences=return_sequences,
+                            return_state=return_state, go_backwards=go_backwards)
+    x = rng.normal(size=(batch, steps, input_dim)).astype(dtype)
+    mask = right_padded_mask(batch, steps, rng) if masked else None
+    state = ([rng.normal(size=(batch, units)).astype(dtype) for _ in range(2)]
+             if with_state else None)
+    ours = tf_lstm.ScratchLSTM.from_keras(layer)
+    assert ours.compute_dtype == dtype
+    expected = _as_list(layer(x, initial_state=state, mask=mask))
+    got = _as_list(ours(x, initial_state=state, mask=mask))
+    assert len(got) == len(expected)
+    for a, b in zip(got, expected):
+        assert a.shape == b.shape
+        assert np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))) \
+            <= TOLERANCE[dtype]
+
+
+@pytest.mark.parametrize("go_backwards", [False, True])
+def test_tf_forward_matches_numpy_in_a_tf_function(rng, go_backwards):
+    layer = make_keras_lstm(rng, 3, 2)
+    x = rng.normal(size=(2, 5, 2))
+    mask = right_padded_mask(2, 5, rng)
+    state = [rng.normal(size=(2, 3)) for _ in range(2)]
+    weights = layer.get_weights()
+    fn = tf.function(lambda x: tf_lstm.tf_lstm_forward(
+        x, *weights, initial_state=state, mask=mask,
+        go_backwards=go_backwards, return_gates=True))
+    sequence, h, c, gates = fn(tf.constant(x))
+    ref_seq, ref_h, ref_c, cache = scratch.numpy_lstm_forward(
+        x, *layer.get_weights(), initial_state=state, mask=mask, go_backwards=go_backwards)
+    for a, b in [(sequence, ref_seq), (h, ref_h), (c, ref_c)] + [
+            (gates[k], cache[k]) for k in "ifgoc"]:
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+
+
+def test_tf_forward_gradients_match_numpy_backward(rng):
+    layer = make_keras_lstm(rng, 3, 2)
+    x = rng.normal(size=(2, 4, 2))
+    weights = [tf.Variable(w) for w in layer.get_weights()]
+    xv = tf.Variable(x)
+    d_seq = rng.normal(size=(2, 4, 3))
+    with tf.GradientTape() as tape:
+        seq, _, _, _ = tf_lstm.tf_lstm_forward(xv, *weights)
+        loss = tf.reduce_sum(seq * d_seq)
+    got = tape.gradient(loss, [xv] + weights)
+    cache = scratch.numpy_lstm_forward(x, *layer.get_weights())[3]
+    want = scratch.numpy_lstm_backward(d_seq, None, None, cache)
+    for g, key in zip(got, ["inputs", "kernel", "recurrent_kernel", "bias"]):
+        np.testing.assert_allclose(g, want[key], rtol=0, atol=1e-12)
+
+
+def test_return_gates_exposes_cell_internals(rng):
+    keras_layer = make_keras_lstm(rng, 4, 3, dtype="float32", return_sequences=True)
+    ours = tf_lstm.ScratchLSTM.from_keras(keras_layer, return_gates=True)
+    x = rng.normal(size=(2, 6, 3)).astype("float32")
+    sequence, gates = ours(x)
+    assert sorted(gates) == ["c", "f", "g", "i", "o"]
+    for k in "ifgoc":
+        assert tuple(gates[k].shape) == (2, 6, 4)
+    for k in "ifo":  # sigmoid gates lie in (0, 1), the candidate in (-1, 1)
+        assert 0 < float(tf.reduce_min(gates[k])) and float(tf.reduce_max(gates[k])) < 1
+    np.testing.assert_allclose(sequence, gates["o"] * np.tanh(gates["c"]), atol=1e-6)
+    np.testing.assert_allclose(sequence, keras_layer(x), atol=1e-5)
+
+
+def test_weights_interoperate_both_ways(rng):
+    keras_layer = make_keras_lstm(rng, 5, 3, dtype="float32", return_sequences=True)
+    ours = tf_lstm.ScratchLSTM.from_keras(keras_layer)
+    assert [w.path.split("/")[-1] for w in ours.weights] == \
+        ["kernel", "recurrent_kernel", "bias"]
+    for a, b in zip(ours.get_weights(), keras_layer.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    # Train-free round trip: change ours, copy back into a fresh Keras layer.
+    ours.set_weights([w + 1.0 for w in ours.get_weights()])
+    back = ours.to_keras()
+    assert isinstance(back, keras.layers.LSTM) and back.return_sequences
+    for a, b in zip(back.get_weights(), ours.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    x = rng.normal(size=(2, 4, 3)).astype("float32")
+    np.testing.assert_allclose(back(x), ours(x), atol=1e-5)
+    # And get_weights/set_weights between independently built layers.
+    fresh = keras.layers.LSTM(5, return_sequences=True)
+    fresh.build((None, None, 3))
+    fresh.set_weights(ours.get_weights())
+    np.testing.assert_allclose(fresh(x), ours(x), atol=1e-5)
+
+
+def test_unit_forget_bias_and_parameter_count():
+    layer = tf_lstm.ScratchLSTM(6)
+    layer.build((None, None, 4))
+    bias = tf_lstm.split_gates(layer.get_weights()[2])
+    np.testing.assert_array_equal(bias["f"], 1.0)
+    for k in "igo":
+        np.testing.assert_array_equal(bias[k], 0.0)
+    assert layer.count_params() == 4 * (6 * (4 + 6) + 6)
+    plain = tf_lstm.ScratchLSTM(6, unit_forget_bias=False)
+    plain.build((None, None, 4))
+    np.testing.assert_array_equal(plain.get_weights()[2], 0.0)
+
+
+def test_in_a_model_with_masking_and_fit(rng):
+    inputs = keras.Input((None, 3))
+    masked = keras.layers.Masking(0.0)(inputs)
+    seq = tf_lstm.ScratchLSTM(4, return_sequences=True)(masked)
+    last = tf_lstm.ScratchLSTM(4)(seq)
+    model = keras.Model(inputs, keras.layers.Dense(1)(last))
+    model.compile("adam", "mse")
+    x = rng.normal(size=(8, 5, 3)).astype("float32")
+    x[:4, 3:] = 0.0
+    history = model.fit(x, np.ones((8, 1)), epochs=2, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
+    # Padding must not change the prediction: drop the padded steps of row 0.
+    np.testing.assert_allclose(model(x[:1, :3]), model(x[:1]), atol=1e-5)
+
+
+def test_config_round_trip_and_keras_save(tmp_path, rng):
+    layer = tf_lstm.ScratchLSTM(3, return_sequences=True, return_state=False,
+                                go_backwards=True, return_gates=False,
+                                unit_forget_bias=False, name="scratch")
+    config = layer.get_config()
+    clone = tf_lstm.ScratchLSTM.from_config(config)
+    assert clone.get_config() == config
+    inputs = keras.Input((None, 2))
+    model = keras.Model(inputs, layer(inputs))
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    x = rng.normal(size=(2, 4, 2)).astype("float32")
+    np.testing.assert_array_equal(loaded(x), model(x))
