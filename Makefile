@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test notebooks bench lab lint clean
+.PHONY: venv demo test notebooks lab clean
 
 venv: $(STAMP)
 
@@ -27,10 +27,7 @@ test: $(STAMP)
 
 # Re-run every notebook top to bottom in full mode and save its outputs.
 notebooks: $(STAMP)
-	$(BIN)/python -m tf_lstm.notebooks notebooks/*.ipynb
-
-bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	$(BIN)/python tools/run_notebooks.py --inplace notebooks/*.ipynb
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
