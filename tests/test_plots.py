@@ -1,0 +1,97 @@
+"""tf_lstm.plots: each figure has the panels, titles and labels the lessons rely on."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import tf_lstm  # noqa: E402
+from tf_lstm import plots  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def _texts(ax):
+    return [t.get_text() for t in ax.texts]
+
+
+def test_gate_diagram_draws_four_parallel_gates_and_both_updates():
+    fig = plots.plot_gate_diagram()
+    assert isinstance(fig, matplotlib.figure.Figure)
+    (ax,) = fig.axes
+    assert "parallel" in ax.get_title()
+    text = " ".join(_texts(ax))
+    for gate in ("input gate", "forget gate", "candidate", "output gate",
+                 r"$c_{t-1}$", r"$h_{t-1}$", r"$x_t$", r"$c_t$", r"$h_t$"):
+        assert gate in text
+    assert r"c_t = f_t \odot c_{t-1} + i_t \odot g_t" in text
+    assert r"h_t = o_t \odot \tanh(c_t)" in text
+    # Four gate boxes each get their own arrow from the concatenated input.
+    assert len(ax.patches) >= 8
+
+
+def test_plot_gates_from_scratch_lstm(rng):
+    layer = tf_lstm.ScratchLSTM(5, return_sequences=True, return_gates=True)
+    _, gates = layer(rng.normal(size=(2, 6, 3)).astype("float32"))
+    tokens = [f"w{t}" for t in range(6)]
+    fig = plots.plot_gates(gates, tokens=tokens, sample=1, units=[0, 2, 4])
+    panels = fig.axes[:5]
+    assert [ax.get_title() for ax in panels] == [
+        "i: input gate", "f: forget gate", "g: candidate", "o: output gate",
+        "c: cell state"]
+    assert len(fig.axes) == 10  # five panels, five colour bars
+    assert all(ax.get_xlabel() == "token" for ax in panels)
+    assert [t.get_text() for t in panels[0].get_xticklabels()] == tokens
+    assert panels[0].get_ylabel() == "unit"
+    assert [t.get_text() for t in panels[0].get_yticklabels()] == ["0", "2", "4"]
+    image = panels[0].images[0].get_array()
+    np.testing.assert_allclose(image, np.asarray(gates["i"])[1][:, [0, 2, 4]].T)
+    assert panels[0].images[0].get_clim() == (0.0, 1.0)
+    assert "sequence 1" in fig._suptitle.get_text()
+
+
+def test_plot_gates_accepts_the_numpy_cache(rng):
+    from tf_lstm.scratch import numpy_lstm_forward
+    w, r, b = (rng.normal(size=s) for s in ((3, 8), (2, 8), (8,)))
+    cache = numpy_lstm_forward(rng.normal(size=(1, 4, 3)), w, r, b)[3]
+    fig = plots.plot_gates(cache)
+    assert fig.axes[0].get_xlabel() == "time step t"
+    assert fig.axes[4].images[0].get_array().shape == (2, 4)  # (units, steps)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(gates={"i": np.zeros((1, 2, 3))}), "keys"),
+    (dict(tokens=["a"]), "tokens"),
+    (dict(sample=3), "sample"),
+    (dict(units=[7]), "units"),
+])
+def test_plot_gates_rejects_bad_arguments(kwargs, message):
+    args = dict(gates={k: np.zeros((2, 3, 4)) for k in "ifgoc"})
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=f"`{message}`" if message != "keys" else "gates"):
+        plots.plot_gates(**args)
+
+
+def test_plot_masking_marks_padded_steps():
+    mask = np.array([[True, True, True, True], [True, True, False, False]])
+    outputs = {"default": np.ones((2, 4, 3)), "zero_output_for_mask=True": np.zeros((2, 4, 3))}
+    fig = plots.plot_masking(mask, outputs, unit=2)
+    assert [ax.get_title() for ax in fig.axes] == list(outputs)
+    assert all(ax.get_xlabel() == "time step t" for ax in fig.axes)
+    assert fig.axes[0].get_ylabel() == "output of unit 2"
+    # Per sequence: one line, one set of real-step dots, one set of padded crosses.
+    assert len(fig.axes[0].lines) == 3 * 2
+    crosses = fig.axes[0].lines[5]
+    assert crosses.get_marker() == "x" and list(crosses.get_xdata()) == [2, 3]
+    assert "Padded steps" in fig._suptitle.get_text()
+    with pytest.raises(ValueError, match="`mask`"):
+        plots.plot_masking(mask.astype(int), outputs)
+    with pytest.raises(ValueError, match="outputs"):
+        plots.plot_masking(mask, {"bad": np.zeros((2, 5, 1))})
