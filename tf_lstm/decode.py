@@ -1,0 +1,216 @@
+"""Greedy decoding and beam search for any decoder step function, batched.
+
+A translator's decoder turns "the previous token and a state" into scores for
+the next token. This module sees nothing else of the model::
+
+    step_fn(tokens, state) -> (logits, new_state)
+    # tokens: (batch,) int32, the previous token of each hypothesis
+    # state: nested tensors (tuple, dict, ...), batch on the first axis of each
+    # logits: (batch, vocab) unnormalised scores for the next token
+
+Greedy decoding keeps one hypothesis per sentence and takes the arg-max token
+at every step. It is cheap but short-sighted: a likely first word can lead into
+a sentence that is unlikely as a whole.
+
+Beam search keeps the `beam_width` most probable prefixes of each sentence. At
+every step each beam is extended by every token (``beam * vocab`` candidates
+per sentence), the best `beam_width` survive, and each survivor takes over the
+decoder state of the beam it grew from, its *parent*. A beam that has produced
+`end_id` is finished: its only continuation is padding at zero cost, so its
+score stays fixed while it competes with the live beams. With
+``beam_width=1`` beam search is greedy decoding.
+
+Length normalisation. A log-probability is a sum of negative terms, so raw
+scores favour short outputs. The final ranking divides by the length penalty
+of GNMT (Wu et al., 2016, "Google's Neural Machine Translation System")::
+
+    score(y) = log P(y) / lp(L),    lp(L) = ((5 + L) / 6) ** length_penalty
+
+where L counts the generated tokens, the end token included.
+``length_penalty=0`` gives ``lp = 1`` (raw log-probabilities); larger values
+favour longer outputs. As in GNMT, the search itself keeps the top beams by raw
+log-probability; the penalty only ranks the final hypotheses.
+
+Both functions are one `tf.while_loop`, so they run eagerly and inside
+`tf.function` (a SavedModel signature, say) with a dynamic batch size, and stop
+as soon as every hypothesis has ended.
+"""
+
+import math
+import numbers
+
+import tensorflow as tf
+
+from tf_lstm import checks
+
+PAD_ID = 0  # written after the end token, and fed to `step_fn` for ended hypotheses
+
+
+def _non_negative_int(name, value):
+    """Return `value` if it is a non-negative integer (not a bool), else raise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ValueError(
+            f"Argument `{name}` must be a non-negative integer. "
+            f"Received: {name}={checks._short(value)}")
+    return int(value)
+
+
+def _checked(step_fn, initial_state, start_id, end_id, max_length):
+    """Validate the arguments both decoders share; return them, state as tensors."""
+    if not callable(step_fn):
+        raise TypeError(
+            "Argument `step_fn` must be callable as "
+            "`step_fn(tokens, state) -> (logits, new_state)`. "
+            f"Received: step_fn={checks._short(step_fn)}")
+    state = tf.nest.map_structure(tf.convert_to_tensor, initial_state)
+    flat = tf.nest.flatten(state)
+    if not flat or any(s.shape.rank == 0 for s in flat):
+        raise ValueError(
+            "Argument `initial_state` must be a nested structure of tensors, at "
+            "least one, each with batch as its first axis. Received: initial_state="
+            f"{tf.nest.map_structure(checks._short, initial_state)}")
+    return (state, _non_negative_int("start_id", start_id),
+            _non_negative_int("end_id", end_id),
+            checks.positive_int("max_length", max_length))
+
+
+def greedy_decode(step_fn, initial_state, start_id, end_id, max_length):
+    """Decode by taking the most probable token at every step.
+
+    Args:
+        step_fn: callable `(tokens, state) -> (logits, new_state)`; `tokens` is
+            `(batch,)` int32, `logits` `(batch, vocab)`, and `new_state` has the
+            structure, dtypes and shapes of `state`.
+        initial_state: nested structure of tensors, each `(batch, ...)`.
+        start_id: non-negative int, the token fed at the first step.
+        end_id: non-negative int, the token that ends a sentence.
+        max_length: positive int, the most tokens generated per sentence.
+
+    Returns:
+        `(tokens, lengths)`: `tokens` int32 `(batch, max_length)`, the generated
+        ids after the start token, the end token included, then `PAD_ID` (0);
+        `lengths` int32 `(batch,)`, the tokens generated, the end token
+        included (`max_length` for a sentence that never ended).
+
+    Example:
+
+    >>> table = tf.one_hot([3, 3, 2, 2], 4)  # start 1 -> 3 -> end 2
+    >>> step_fn = lambda tokens, state: (tf.gather(table, tokens), state)
+    >>> tokens, lengths = greedy_decode(step_fn, tf.zeros((2, 1)), start_id=1,
+    ...                                 end_id=2, max_length=4)
+    >>> tokens.numpy().tolist(), lengths.numpy().tolist()
+    ([[3, 2, 0, 0], [3, 2, 0, 0]], [2, 2])
+    """
+    state, start_id, end_id, max_length = _checked(
+        step_fn, initial_state, start_id, end_id, max_length)
+    batch = tf.shape(tf.nest.flatten(state)[0])[0]
+    positions = tf.range(max_length)                              # (max_length,)
+
+    def step(t, tokens, state, finished, lengths, outputs):
+        logits, state = step_fn(tokens, state)                    # (batch, vocab)
+        best = tf.argmax(logits, axis=-1, output_type=tf.int32)   # (batch,)
+        best = tf.where(finished, PAD_ID, best)
+        lengths = tf.where(finished, lengths, t + 1)
+        finished = finished | tf.equal(best, end_id)
+        outputs = tf.where(tf.equal(positions, t), best[:, None], outputs)
+        return t + 1, best, state, finished, lengths, outputs
+
+    loop_vars = (
+        tf.constant(0),
+        tf.fill([batch], tf.constant(start_id, tf.int32)),        # (batch,)
+        state,
+        tf.zeros([batch], tf.bool),                               # (batch,)
+        tf.zeros([batch], tf.int32),                              # (batch,)
+        tf.zeros([batch, max_length], tf.int32),                  # (batch, max_length)
+    )
+    *_, lengths, tokens = tf.while_loop(
+        lambda t, tokens, state, finished, *_: ~tf.reduce_all(finished),
+        step, loop_vars, maximum_iterations=max_length)
+    return tokens, lengths
+
+
+def beam_search(step_fn, initial_state, start_id, end_id, max_length,
+                beam_width=4, length_penalty=0.6):
+    """Decode with a beam search; return the best hypothesis of each sentence.
+
+    Args:
+        step_fn: callable `(tokens, state) -> (logits, new_state)`; `tokens` is
+            `(batch * beam_width,)` int32, `logits` `(batch * beam_width,
+            vocab)`, and `new_state` has the structure, dtypes and shapes of
+            `state`. Every state tensor is tiled and gathered along axis 0,
+            so it must have batch first, even if constant (encoder outputs).
+        initial_state: nested structure of tensors, each `(batch, ...)`.
+        start_id: non-negative int, the token fed at the first step.
+        end_id: non-negative int, the token that ends a sentence.
+        max_length: positive int, the most tokens generated per sentence.
+        beam_width: positive int, the hypotheses kept per sentence.
+        length_penalty: non-negative float, the exponent of the GNMT length
+            penalty used to rank the final hypotheses (see the module
+            docstring); 0 ranks by raw log-probability.
+
+    Returns:
+        `(tokens, lengths, scores)` of the best hypothesis per sentence:
+        `tokens` int32 `(batch, max_length)`, padded with `PAD_ID` (0) after the
+        end token; `lengths` int32 `(batch,)`, the end token included;
+        `scores` float32 `(batch,)`, `log P(tokens) / lp(lengths)`.
+    """
+    state, start_id, end_id, max_length = _checked(
+        step_fn, initial_state, start_id, end_id, max_length)
+    beam = checks.positive_int("beam_width", beam_width)
+    if (isinstance(length_penalty, bool) or not isinstance(length_penalty, numbers.Real)
+            or not math.isfinite(length_penalty) or length_penalty < 0):
+        raise ValueError(
+            "Argument `length_penalty` must be a non-negative finite number. "
+            f"Received: length_penalty={checks._short(length_penalty)}")
+    batch = tf.shape(tf.nest.flatten(state)[0])[0]
+    state = tf.nest.map_structure(
+        lambda s: tf.repeat(s, beam, axis=0), state)              # (batch * beam, ...)
+    offsets = tf.range(batch)[:, None] * beam                     # (batch, 1)
+    positions = tf.range(max_length)                              # (max_length,)
+    neg_inf = float("-inf")
+
+    def step(t, tokens, state, log_probs, finished, lengths, history):
+        logits, state = step_fn(tokens, state)                    # (batch * beam, vocab)
+        vocab = tf.shape(logits)[-1]
+        step_lp = tf.nn.log_softmax(tf.cast(logits, tf.float32))  # (batch * beam, vocab)
+        step_lp = tf.reshape(step_lp, [batch, beam, vocab])       # (batch, beam, vocab)
+        # A finished beam has one continuation, at zero cost: its score stays.
+        only_end = tf.one_hot(end_id, vocab, on_value=0.0, off_value=neg_inf)  # (vocab,)
+        step_lp = tf.where(finished[..., None], only_end, step_lp)
+        total = log_probs[..., None] + step_lp                    # (batch, beam, vocab)
+        log_probs, flat = tf.math.top_k(
+            tf.reshape(total, [batch, beam * vocab]), k=beam)     # (batch, beam)
+        parent, token = flat // vocab, flat % vocab               # (batch, beam)
+        was_finished = tf.gather(finished, parent, batch_dims=1)  # (batch, beam)
+        token = tf.where(was_finished, PAD_ID, token)
+        lengths = tf.where(was_finished, tf.gather(lengths, parent, batch_dims=1), t + 1)
+        finished = was_finished | tf.equal(token, end_id)
+        history = tf.gather(history, parent, batch_dims=1)        # (batch, beam, max_length)
+        history = tf.where(tf.equal(positions, t), token[..., None], history)
+        rows = tf.reshape(parent + offsets, [-1])                 # (batch * beam,)
+        state = tf.nest.map_structure(lambda s: tf.gather(s, rows), state)
+        tokens = tf.reshape(token, [-1])                          # (batch * beam,)
+        return t + 1, tokens, state, log_probs, finished, lengths, history
+
+    def alive(t, tokens, state, log_probs, finished, *_):
+        # Beams at -inf (filler when beam > vocab at the first steps) never count.
+        return tf.reduce_any(~finished & (log_probs > neg_inf))
+
+    only_first = tf.one_hot(0, beam, on_value=0.0, off_value=neg_inf)  # (beam,)
+    loop_vars = (
+        tf.constant(0),
+        tf.fill([batch * beam], tf.constant(start_id, tf.int32)),  # (batch * beam,)
+        state,
+        tf.tile(only_first[None, :], [batch, 1]),                 # (batch, beam)
+        tf.zeros([batch, beam], tf.bool),                         # (batch, beam)
+        tf.zeros([batch, beam], tf.int32),                        # (batch, beam)
+        tf.zeros([batch, beam, max_length], tf.int32),            # (batch, beam, max_length)
+    )
+    *_, log_probs, _, lengths, history = tf.while_loop(
+        alive, step, loop_vars, maximum_iterations=max_length)
+    penalty = ((5.0 + tf.cast(lengths, tf.float32)) / 6.0) ** length_penalty  # (batch, beam)
+    scores = log_probs / penalty                                  # (batch, beam)
+    best = tf.argmax(scores, axis=-1, output_type=tf.int32)       # (batch,)
+    return (tf.gather(history, best, batch_dims=1),               # (batch, max_length)
+            tf.gather(lengths, best, batch_dims=1),               # (batch,)
+            tf.gather(scores, best, batch_dims=1))                # (batch,)
