@@ -1,0 +1,371 @@
+"""Data handling for the article's §1, machine translation (English -> French).
+
+- `load_pairs` reads a Tatoeba/Anki sentence-pair file (``.txt`` or ``.zip``).
+- `load_bundled` returns the committed synthetic corpus's fixed splits.
+- `download` fetches a known archive (or a URL) into a checksummed cache.
+- `normalize` prepares text for a word-level vocabulary with TensorFlow Text;
+  it is made of TensorFlow ops, so it also works as the ``standardize``
+  callable of `keras.layers.TextVectorization` or inside `tf.data`.
+- `split_pairs` splits pairs so that no English sentence is on two sides.
+"""
+
+import hashlib
+import http.client
+import os
+import random
+import sys
+import tempfile
+import urllib.request
+import zipfile
+import zlib
+from pathlib import Path
+
+import tensorflow as tf
+import tensorflow_text as tf_text
+
+DATASETS_DIR = Path(__file__).resolve().parent.parent / "datasets"
+DEFAULT_CACHE_DIR = Path("~/.cache/tf_lstm").expanduser()
+
+# Known archives. `sha256` is None where no checksum was recorded when this
+# was written: manythings.org rebuilds fra-eng.zip as Tatoeba grows, so any
+# pin goes stale. `download` then prints the hash it got, for you to pin.
+ARCHIVES = {
+    "fra-eng": {"url": "https://www.manythings.org/anki/fra-eng.zip", "sha256": None},
+    "spa-eng": {"url": "http://storage.googleapis.com/download.tensorflow.org/data/spa-eng.zip",
+                "sha256": None},
+}
+
+_FORMAT = "`English<TAB>French` or `English<TAB>French<TAB>attribution`"
+# French elided words keep their apostrophe and become tokens of their own
+_ELISIONS = "c|d|j|l|m|n|s|t|qu|jusqu|lorsqu|puisqu"
+
+
+def _read_text_bytes(path):
+    """Return (label, bytes) of a text file, or of the one text file in a zip."""
+    path = Path(path)
+    if not zipfile.is_zipfile(path):
+        if path.suffix.lower() == ".zip" and path.is_file():
+            raise ValueError(f"{path}: not a valid zip archive (truncated or corrupt?)")
+        return str(path), path.read_bytes()
+    with zipfile.ZipFile(path) as archive:
+        names = [n for n in archive.namelist()
+                 if n.endswith(".txt") and not Path(n).name.startswith(("_", "."))
+                 and not n.startswith("__MACOSX")]
+        if len(names) != 1:
+            raise ValueError(f"{path}: expected exactly one sentence file (*.txt, not _about.txt) "
+                             f"in the zip, found {names or 'none'} among {archive.namelist()}")
+        try:
+            return f"{path}:{names[0]}", archive.read(names[0])
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as e:
+            raise ValueError(f"{path}: corrupt zip archive: {e}") from e
+
+
+def load_pairs(path, limit=None):
+    """Read `(english, french)` pairs from a Tatoeba/Anki sentence-pair file.
+
+    Each line is ``English<TAB>French`` (older files) or
+    ``English<TAB>French<TAB>attribution`` (current manythings.org files; the
+    attribution is ignored). Surrounding spaces are stripped from both sides.
+
+    Args:
+        path: a UTF-8 text file, or a ``.zip`` (like ``fra-eng.zip``) holding
+            exactly one such ``.txt`` besides any ``_about.txt``.
+        limit: read at most this many pairs (a positive int), or None for all.
+
+    Returns:
+        A list of `(english, french)` tuples of str, in file order.
+
+    Raises:
+        FileNotFoundError: if `path` does not exist.
+        ValueError: on a bad `limit`, an empty file, a file that is not UTF-8,
+            or a line that is not two or three tab-separated non-empty
+            columns; the message names the file and the 1-based line number.
+
+    Example:
+
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "fra.txt"
+    >>> _ = p.write_text("Go.\\tVa !\\tCC-BY 2.0 (France)\\nHi.\\tSalut !\\n", "utf-8")
+    >>> load_pairs(p)
+    [('Go.', 'Va !'), ('Hi.', 'Salut !')]
+    """
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise ValueError(f"limit: expected None or a positive int, received {limit!r}")
+    label, data = _read_text_bytes(path)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]  # UTF-8 byte order mark
+    if not data.strip():
+        raise ValueError(f"{label}: empty file, expected lines of {_FORMAT}")
+    if data.endswith(b"\n"):
+        data = data[:-1]  # the final newline ends the last line; it does not start one
+    pairs = []
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        if limit is not None and len(pairs) >= limit:
+            break
+        try:
+            line = raw.decode("utf-8").rstrip("\r")
+        except UnicodeDecodeError as e:
+            raise ValueError(f"{label}, line {number}: not valid UTF-8 ({e.reason} at byte "
+                             f"{e.start}): {raw[:60]!r}") from None
+        columns = line.split("\t")
+        if len(columns) == 1:
+            raise ValueError(f"{label}, line {number}: expected {_FORMAT}, "
+                             f"found no tab: {line[:60]!r}")
+        if len(columns) > 3:
+            raise ValueError(f"{label}, line {number}: expected {_FORMAT}, "
+                             f"found {len(columns)} columns: {line[:60]!r}")
+        english, french = columns[0].strip(), columns[1].strip()
+        if not english or not french:
+            side = "English" if not english else "French"
+            raise ValueError(f"{label}, line {number}: expected {_FORMAT}, "
+                             f"found an empty {side} side: {line[:60]!r}")
+        pairs.append((english, french))
+    return pairs
+
+
+def load_bundled(name="synthetic_en_fr"):
+    """Load the fixed splits of a corpus committed under ``datasets/``.
+
+    Args:
+        name: the folder name under ``datasets/``; it holds ``train.tsv``,
+            ``valid.tsv`` and ``test.tsv``.
+
+    Returns:
+        A dict ``{"train": pairs, "valid": pairs, "test": pairs}`` where each
+        value is a list of `(english, french)` tuples.
+
+    Raises:
+        ValueError: if there is no such corpus; the message lists those there are.
+
+    Example:
+
+    >>> splits = load_bundled()
+    >>> {k: len(v) for k, v in splits.items()}
+    {'train': 20000, 'valid': 1000, 'test': 1000}
+    """
+    available = sorted(p.parent.name for p in DATASETS_DIR.glob("*/train.tsv"))
+    if name not in available:
+        raise ValueError(f"name: expected one of {available} (corpora in {DATASETS_DIR}), "
+                         f"received {name!r}")
+    return {split: load_pairs(DATASETS_DIR / name / f"{split}.tsv")
+            for split in ("train", "valid", "test")}
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _progress(done, total, label, stream):
+    if total:
+        stream.write(f"\r{label}: {100 * done // total:3d}% ({done / 1e6:.1f}/{total / 1e6:.1f} MB)")
+    else:
+        stream.write(f"\r{label}: {done / 1e6:.1f} MB")
+    stream.flush()
+
+
+def _fetch(url, out, timeout, label):
+    """Stream `url` into the open file `out`; return (bytes received, Content-Length or 0)."""
+    request = urllib.request.Request(url, headers={"User-Agent": "tf_lstm/0.1 (python urllib)"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        total, done = int(response.headers.get("Content-Length") or 0), 0
+        while block := response.read(1 << 16):
+            out.write(block)
+            done += len(block)
+            if label:
+                _progress(done, total, label, sys.stderr)
+    if label:
+        sys.stderr.write("\n")
+    return done, total
+
+
+def download(name_or_url, cache_dir=None, sha256=None, *, progress=True, timeout=60):
+    """Download a sentence-pair archive into a cache, once, and verify it.
+
+    The file is written to a temporary file in the cache directory, checked
+    (SHA-256 if known, and zip integrity for ``.zip`` files) and only then
+    moved into place with `os.replace`, so a failed or interrupted download
+    never leaves a file in the cache. A cached file is returned without any
+    network access (after re-checking `sha256`, if one is known).
+
+    Args:
+        name_or_url: a key of `ARCHIVES` (``"fra-eng"``, ``"spa-eng"``) or an
+            ``http://`` / ``https://`` URL.
+        cache_dir: where to keep files; default ``~/.cache/tf_lstm``.
+        sha256: the expected SHA-256 (64 hex digits). Default: the registry's
+            value. When neither is known the file is accepted and its hash is
+            printed to stderr, so that you can pin it.
+        progress: whether to show a progress line on stderr.
+        timeout: socket timeout in seconds.
+
+    Returns:
+        The `pathlib.Path` of the cached file (pass it to `load_pairs`).
+
+    Raises:
+        ValueError: on an unknown name, a malformed `sha256`, a checksum
+            mismatch, or a corrupt or truncated zip archive.
+        OSError: if the download itself fails.
+    """
+    if name_or_url in ARCHIVES:
+        url = ARCHIVES[name_or_url]["url"]
+        sha256 = sha256 or ARCHIVES[name_or_url]["sha256"]
+    elif str(name_or_url).startswith(("http://", "https://")):
+        url = name_or_url
+    else:
+        raise ValueError(f"name_or_url: expected one of {sorted(ARCHIVES)} or an http(s) URL, "
+                         f"received {name_or_url!r}")
+    if sha256 is not None:
+        sha256 = str(sha256).lower()
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise ValueError(f"sha256: expected 64 hex digits, received {sha256!r}")
+    cache = Path(cache_dir).expanduser() if cache_dir is not None else DEFAULT_CACHE_DIR
+    target = cache / url.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
+    if target.exists():
+        if sha256 is None or _sha256(target) == sha256:
+            return target
+        print(f"{target}: cached file does not match sha256 {sha256}; downloading again",
+              file=sys.stderr)
+    cache.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=cache, prefix=f".{target.name}.", suffix=".part")
+    try:
+        try:
+            with os.fdopen(fd, "wb") as out:
+                done, total = _fetch(url, out, timeout, target.name if progress else None)
+        except http.client.HTTPException as e:  # e.g. IncompleteRead: connection cut mid-file
+            raise OSError(f"{url}: download failed: {e!r}; nothing was written to {cache}") from e
+        if total and done != total:
+            raise ValueError(f"{url}: truncated download, received {done} of {total} bytes; "
+                             f"nothing was written to {cache}")
+        got = _sha256(tmp)
+        if sha256 is not None and got != sha256:
+            raise ValueError(f"{url}: checksum mismatch, expected sha256 {sha256}, received "
+                             f"{got}; nothing was written to {cache}")
+        if target.suffix == ".zip":
+            try:
+                with zipfile.ZipFile(tmp) as archive:
+                    bad = archive.testzip()
+            except (zipfile.BadZipFile, zlib.error, EOFError) as e:
+                raise ValueError(f"{url}: corrupt or truncated zip archive ({e}); "
+                                 f"nothing was written to {cache}") from None
+            if bad is not None:
+                raise ValueError(f"{url}: corrupt zip archive, bad CRC in {bad!r}; "
+                                 f"nothing was written to {cache}")
+        if sha256 is None:
+            print(f"{target.name}: sha256 {got} (no checksum known; pass sha256={got!r} "
+                  f"to pin it)", file=sys.stderr)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return target
+
+
+def normalize(texts, lowercase=False):
+    """Normalize sentences for a word-level vocabulary.
+
+    Steps: Unicode NFKC (which turns the U+202F and U+00A0 no-break spaces of
+    French typography into plain spaces), typographic apostrophes to ``'``,
+    optional lower-casing, punctuation split off as tokens of its own, French
+    elisions split after the apostrophe (``l'homme`` -> ``l' homme``; English
+    contractions such as ``don't`` stay whole), whitespace collapsed to single
+    spaces. Hyphenated words (``Est-ce``) stay whole.
+
+    Lower-casing policy: the default keeps case and accents, since the
+    translator must produce true-cased French; ``lowercase=True`` lower-cases
+    every letter (Unicode-aware, ``É`` -> ``é``) and still keeps accents.
+
+    Args:
+        texts: a str, a list of str, or a `tf.Tensor` of dtype string.
+        lowercase: whether to lower-case.
+
+    Returns:
+        The normalized text, of the same kind as `texts`.
+
+    Raises:
+        TypeError: if `texts` is none of those kinds.
+
+    Example:
+
+    >>> normalize("Hello, world.", lowercase=True)
+    'hello , world .'
+    >>> normalize(["Va\\u202f!", "L’homme n'est pas là."])
+    ['Va !', "L' homme n' est pas là ."]
+    """
+    if isinstance(texts, str):
+        return normalize([texts], lowercase)[0]
+    if isinstance(texts, (list, tuple)):
+        if not all(isinstance(t, str) for t in texts):
+            raise TypeError(f"texts: expected str items, received {[type(t).__name__ for t in texts]}")
+        if not texts:
+            return []
+        return [t.decode("utf-8") for t in normalize(tf.constant(texts), lowercase).numpy().tolist()]
+    if not (tf.is_tensor(texts) and texts.dtype == tf.string):
+        raise TypeError(f"texts: expected a str, a list of str or a string tensor, "
+                        f"received {type(texts).__name__}")
+    x = tf_text.normalize_utf8(texts, "NFKC")
+    x = tf.strings.regex_replace(x, "[’‘]", "'")
+    if lowercase:
+        x = tf.strings.lower(x, encoding="utf-8")
+    x = tf.strings.regex_replace(x, r"([^\pL\pN\pM\s'\-])", r" \1 ")
+    x = tf.strings.regex_replace(x, rf"(?i)(^|[^\pL\pN])({_ELISIONS})'(\pL)", r"\1\2' \3")
+    x = tf.strings.regex_replace(x, r"\s+", " ")
+    return tf.strings.strip(x)
+
+
+def _size(value, what, groups):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{what}: expected an int count or a float fraction, received {value!r}")
+    if isinstance(value, float):
+        if not 0.0 <= value < 1.0:
+            raise ValueError(f"{what}: expected a fraction in [0, 1), received {value}")
+        return round(value * groups)
+    if value < 0:
+        raise ValueError(f"{what}: expected a count >= 0, received {value}")
+    return value
+
+
+def split_pairs(pairs, valid=0.05, test=0.05, seed=0):
+    """Split pairs into train, valid and test, grouped by English sentence.
+
+    All the translations of one English sentence land in the same split, so
+    no test sentence is seen in training. Sizes count distinct English
+    sentences. The result depends only on the set of pairs and `seed`, not
+    on their order; each split keeps the input's order.
+
+    Args:
+        pairs: a list of `(english, french)` pairs.
+        valid: an int (number of English sentences) or a float fraction of them.
+        test: same as `valid`, for the test split.
+        seed: the seed of the shuffle that picks the held-out sentences.
+
+    Returns:
+        `(train, valid, test)`, three lists of pairs.
+
+    Raises:
+        TypeError: if `valid` or `test` is not an int or a float.
+        ValueError: if a size is negative or a fraction is not below 1, or if
+            `valid` + `test` leave no English sentence for training.
+
+    Example:
+
+    >>> pairs = [("Hi.", "Salut."), ("Hi.", "Salut !"), ("Run!", "Cours !"), ("Go.", "Va !")]
+    >>> train, valid, test = split_pairs(pairs, valid=1, test=1)
+    >>> len(train) + len(valid) + len(test)
+    4
+    >>> sorted({en for en, _ in train} & {en for en, _ in valid + test})
+    []
+    """
+    english = sorted({en for en, _ in pairs})
+    n_valid, n_test = _size(valid, "valid", len(english)), _size(test, "test", len(english))
+    if n_valid + n_test >= len(english):
+        raise ValueError(f"valid + test: expected fewer than the {len(english)} distinct English "
+                         f"sentences, received {n_valid} + {n_test}")
+    random.Random(seed).shuffle(english)
+    side = dict.fromkeys(english[:n_test], 2) | dict.fromkeys(english[n_test:n_test + n_valid], 1)
+    out = ([], [], [])
+    for pair in pairs:
+        out[side.get(pair[0], 0)].append(tuple(pair))
+    return out
