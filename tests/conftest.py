@@ -31,3 +31,27 @@ def right_padded_mask(batch, steps, rng):
     lengths = rng.integers(1, steps + 1, size=batch)
     lengths[0] = steps  # one full row
     return np.arange(steps)[None, :] < lengths[:, None]
+
+
+@pytest.fixture(scope="session")
+def tiny_splits():
+    """A few hundred pairs of the bundled corpus (the tests never need more)."""
+    from tf_lstm import data
+
+    splits = data.load_bundled()
+    return {"train": splits["train"][:400], "valid": splits["valid"][:50],
+            "test": splits["test"][:20]}
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tiny_splits):
+    """A small compiled Translator built on `tiny_splits` (briefly trained)."""
+    from tf_lstm import training
+    from tf_lstm.translate import TranslatorConfig
+
+    config = TranslatorConfig(embedding_dim=16, units=24, epochs=1, batch_size=32,
+                              max_length=12)
+    prepared = training.prepare(tiny_splits, config)
+    model = training.build_translator(prepared, config)
+    model.fit(prepared.train, epochs=1, verbose=0, shuffle=False)
+    return model

@@ -95,3 +95,28 @@ def test_plot_masking_marks_padded_steps():
         plots.plot_masking(mask.astype(int), outputs)
     with pytest.raises(ValueError, match="outputs"):
         plots.plot_masking(mask, {"bad": np.zeros((2, 5, 1))})
+
+
+def test_training_curves_have_both_splits_and_labels():
+    from tf_lstm.plots import plot_training_curves
+    fig = plot_training_curves({"loss": [3, 2, 1], "val_loss": [3.1, 2.2, 1.5],
+                                "token_accuracy": [.2, .5, .8],
+                                "val_token_accuracy": [.2, .4, .7]})
+    for ax in fig.axes:
+        assert ax.get_xlabel() == "epoch" and "padding excluded" in ax.get_ylabel()
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == \
+            ["training", "validation"]
+        assert len(ax.lines[0].get_xdata()) == 3
+    plt.close(fig)
+
+
+def test_attention_heatmap_labels_and_shape_check():
+    from tf_lstm.plots import plot_attention
+    weights = np.full((2, 3), 1 / 3)
+    fig = plot_attention(weights, ["He", "slept", "."], ["Il", "a"])
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["He", "slept", "."]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Il", "a"]
+    plt.close(fig)
+    with pytest.raises(ValueError, match=r"`weights` must have shape .*\(2, 3\)"):
+        plot_attention(weights.T, ["He", "slept", "."], ["Il", "a"])

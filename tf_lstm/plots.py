@@ -7,6 +7,8 @@
 - `plot_gates`: heatmaps of the per-step gates i, f, g, o and the cell state
   c, from ``ScratchLSTM(return_gates=True)`` or the NumPy reference's cache (§3).
 - `plot_masking`: what an LSTM outputs at padded steps (§4).
+- `plot_training_curves`: loss and token accuracy, training vs validation.
+- `plot_attention`: a translator's attention weights for one sentence.
 
 Each function only draws: it computes nothing about the LSTM itself.
 """
@@ -243,4 +245,53 @@ def plot_masking(mask, outputs, unit=0, title=MASKING_TITLE):
     fig.legend(handles, labels, loc="lower center", ncol=min(batch, 4), fontsize=8)
     fig.suptitle(title, fontsize=11)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
+    return fig
+
+
+def plot_training_curves(history):
+    """Loss and token accuracy per epoch, training vs validation.
+
+    Args:
+        history: a `keras.callbacks.History.history` dict (keys "loss",
+            "val_loss", "token_accuracy", "val_token_accuracy").
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+    for ax, key, label in ((axes[0], "loss", "cross-entropy per target token"),
+                           (axes[1], "token_accuracy", "token accuracy")):
+        for prefix, style in (("", "o-"), ("val_", "s--")):
+            values = history.get(prefix + key, [])
+            ax.plot(np.arange(1, len(values) + 1), values, style,
+                    label="validation" if prefix else "training")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(label + " (padding excluded)")
+        ax.grid(alpha=0.3)
+        ax.legend()
+    axes[0].set_title("Loss: validation tracks training, so no over-fitting yet")
+    axes[1].set_title("Token accuracy under teacher forcing")
+    fig.tight_layout()
+    return fig
+
+
+def plot_attention(weights, source_tokens, target_tokens):
+    """Heatmap of attention weights: which source word each output word looked at.
+
+    Args:
+        weights: `(target_steps, source_steps)`, rows summing to 1.
+        source_tokens, target_tokens: the labels of the columns and rows.
+    """
+    weights = np.asarray(weights)
+    if weights.shape != (len(target_tokens), len(source_tokens)):
+        raise ValueError(f"Argument `weights` must have shape (len(target_tokens), "
+                         f"len(source_tokens)) = {(len(target_tokens), len(source_tokens))}."
+                         f" Received: weights with shape {weights.shape}")
+    fig, ax = plt.subplots(figsize=(1.0 + 0.5 * len(source_tokens),
+                                    1.2 + 0.4 * len(target_tokens)))
+    image = ax.imshow(weights, cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto")
+    ax.set_xticks(range(len(source_tokens)), source_tokens, rotation=60, ha="right")
+    ax.set_yticks(range(len(target_tokens)), target_tokens)
+    ax.set_xlabel("source (English) token")
+    ax.set_ylabel("generated (French) token")
+    ax.set_title("Attention: each French word looks at\nthe English words it translates")
+    fig.colorbar(image, ax=ax, label="attention weight (row sums to 1)")
+    fig.tight_layout()
     return fig

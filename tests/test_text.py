@@ -1,0 +1,68 @@
+"""tf_lstm.text: vocabularies, vectorisation and the bucketed tf.data pipeline."""
+
+import numpy as np
+import pytest
+
+from tf_lstm import text
+from tf_lstm.data import normalize
+
+PAIRS = [("I eat.", "Je mange."), ("You eat an apple.", "Tu manges une pomme."),
+         ("We are not eating the big apples today.",
+          "Nous ne mangeons pas les grosses pommes aujourd'hui."),
+         ("Go!", "Va !")] * 8
+
+
+def vectorizers():
+    source_vocab = text.build_vocabulary(normalize([e for e, _ in PAIRS]))
+    target_vocab = text.build_vocabulary(normalize([f for _, f in PAIRS]))
+    return text.make_vectorizer(source_vocab), text.make_vectorizer(target_vocab)
+
+
+def test_reserved_ids_and_unknown_words():
+    source, _ = vectorizers()
+    vocab = source.get_vocabulary()
+    assert vocab[:4] == ["", "[UNK]", "[START]", "[END]"]
+    assert (text.PAD_ID, text.UNK_ID, text.START_ID, text.END_ID) == (0, 1, 2, 3)
+    ids = source(["I eat zebras"]).to_list()[0]
+    assert ids[2] == text.UNK_ID and ids[0] == vocab.index("I")
+
+
+def test_vocabulary_cap_and_min_count():
+    vocab = text.build_vocabulary(["a a a b b c"], max_size=6)
+    assert vocab == ["", "[UNK]", "[START]", "[END]", "a", "b"]
+    assert text.build_vocabulary(["a a b"], min_count=2)[4:] == ["a"]
+    with pytest.raises(ValueError, match="`max_size` must exceed 4"):
+        text.build_vocabulary(["a"], max_size=4)
+
+
+def test_targets_are_framed_and_shifted():
+    source_vec, target_vec = vectorizers()
+    source, target = text.encode_pairs(PAIRS[:1], source_vec, target_vec, normalize)
+    target_ids = target.to_list()[0]
+    assert target_ids[0] == text.START_ID and target_ids[-1] == text.END_ID
+    (_, target_in), target_out = next(iter(text.make_dataset(
+        source, target, batch_size=1, shuffle=False)))
+    np.testing.assert_array_equal(target_in[0], target_ids[:-1])
+    np.testing.assert_array_equal(target_out[0], target_ids[1:])
+
+
+def test_bucketing_pads_each_batch_to_its_own_length():
+    source_vec, target_vec = vectorizers()
+    source, target = text.encode_pairs(PAIRS, source_vec, target_vec, normalize)
+    batches = list(text.make_dataset(source, target, batch_size=8, bucket_width=3))
+    real = padded = 0
+    for (src, tgt_in), tgt_out in batches:
+        real += int(np.count_nonzero(tgt_out))
+        padded += int(np.size(tgt_out))
+        assert src.shape[0] == tgt_in.shape[0] == tgt_out.shape[0]
+    assert sum(b[1].shape[0] for b in batches) == len(PAIRS)
+    # Short and long sentences are not mixed, so padding stays small.
+    assert real / padded > 0.9
+
+
+def test_max_length_drops_long_pairs():
+    source_vec, target_vec = vectorizers()
+    source, target = text.encode_pairs(PAIRS, source_vec, target_vec, normalize)
+    kept = sum(int(b[1].shape[0]) for b in text.make_dataset(
+        source, target, batch_size=4, max_length=6))
+    assert kept == 24  # 8 copies each of the three pairs whose sides fit in 6 tokens

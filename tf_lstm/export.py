@@ -1,0 +1,65 @@
+"""Saving and loading the translator: `.keras` files and a string SavedModel.
+
+- `save_keras` / `load_keras`: the Keras model (`Translator`, its custom
+  layers and vocabularies are registered and serialisable).
+- `export_saved_model`: a `tf.saved_model` whose signatures take a batch of
+  English strings and return French strings (`serving_default` greedy,
+  `beam4` beam search of width 4), the same `tf.function`s the in-memory
+  `StringTranslator` runs. Loading it needs `import tensorflow_text` first
+  (normalisation uses its ops); nothing from `tf_lstm` is needed.
+
+Both writes are atomic: the file or folder appears complete or not at all.
+"""
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+
+from tf_lstm.inference import TEXTS, StringTranslator
+from tf_lstm.translate import Translator  # noqa: F401  (registers the classes)
+
+
+def save_keras(model, path):
+    """Save `model` to a `.keras` file atomically."""
+    path = Path(path)
+    if path.suffix != ".keras":
+        raise ValueError(f"Argument `path` must end in .keras. Received: path={path!s}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.stem + ".tmp.keras")
+    model.save(tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def load_keras(path):
+    """Load a `Translator` saved by `save_keras`."""
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"Argument `path` must be an existing .keras file. "
+                                f"Received: path={path!s}")
+    return keras.models.load_model(path)
+
+
+def export_saved_model(model, path, length_penalty=0.6):
+    """Export strings-in/strings-out signatures of `model` to the folder `path`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    module = StringTranslator(model)
+    signatures = {
+        "serving_default": module.greedy.get_concrete_function(),
+        "beam4": module.beam.get_concrete_function(TEXTS, 4, float(length_penalty)),
+    }
+    tmp = Path(tempfile.mkdtemp(prefix=path.name + ".tmp", dir=path.parent))
+    try:
+        tf.saved_model.save(module, str(tmp), signatures=signatures)
+        old = path.with_name(path.name + ".old")
+        if path.exists():
+            os.replace(path, old)
+        os.replace(tmp, path)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return path

@@ -1,0 +1,152 @@
+"""Training the translator: vocabularies, datasets, `model.fit` and its callbacks.
+
+`prepare` turns `{"train", "valid", ...}` pair lists into vocabularies and
+bucketed `tf.data` datasets; `train` runs `model.fit` with
+
+- early stopping on validation loss, restoring the best weights;
+- a best-weights checkpoint (`best.weights.h5`);
+- `BackupAndRestore`, so an interrupted run resumes where it stopped when
+  `train` is called again with the same run directory;
+- TensorBoard logs (`logs/`) and a CSV history (`history.csv`).
+"""
+
+import dataclasses
+import json
+import os
+import warnings
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+
+from tf_lstm import text
+from tf_lstm.data import normalize
+from tf_lstm.translate import Translator, TranslatorConfig, compile_translator
+
+
+@dataclasses.dataclass
+class Prepared:
+    """What `prepare` returns: vocabularies and datasets, ready for `fit`."""
+
+    source_vocabulary: list   # English tokens, index = id
+    target_vocabulary: list   # French tokens, index = id
+    train: object             # tf.data.Dataset of ((source, target_in), target_out)
+    valid: object             # same, not shuffled
+    train_tokens: int         # real (non-padding) target tokens per training epoch
+
+
+def prepare(splits, config):
+    """Build vocabularies from the training split and datasets for train/valid.
+
+    Args:
+        splits: dict with "train" and "valid" lists of `(english, french)`.
+        config: a `TranslatorConfig`.
+    """
+    for name in ("train", "valid"):
+        if not splits.get(name):
+            raise ValueError(f"Argument `splits` must hold a non-empty {name!r} list "
+                             f"of (english, french) pairs. Received keys: {list(splits)}")
+    train = splits["train"]
+    source_vocabulary = text.build_vocabulary(
+        normalize([e for e, _ in train]), max_size=config.max_source_vocabulary)
+    target_vocabulary = text.build_vocabulary(
+        normalize([f for _, f in train]), max_size=config.max_target_vocabulary)
+    vectorizers = (text.make_vectorizer(source_vocabulary),
+                   text.make_vectorizer(target_vocabulary))
+    datasets = {}
+    for name, shuffle in (("train", True), ("valid", False)):
+        source, target = text.encode_pairs(splits[name], *vectorizers, normalize)
+        datasets[name] = text.make_dataset(
+            source, target, batch_size=config.batch_size, shuffle=shuffle,
+            seed=config.seed, max_length=config.max_length)
+        source_len, target_len = source.row_lengths(), target.row_lengths() - 1
+        kept = (source_len <= config.max_length) & (target_len <= config.max_length)
+        dropped = int(tf.size(kept)) - int(tf.reduce_sum(tf.cast(kept, tf.int32)))
+        if dropped:
+            warnings.warn(f"{dropped} {name} pairs longer than max_length="
+                          f"{config.max_length} tokens are left out", UserWarning)
+        if name == "train":
+            train_tokens = int(tf.reduce_sum(tf.boolean_mask(target_len, kept)))
+    return Prepared(source_vocabulary, target_vocabulary, datasets["train"],
+                    datasets["valid"], train_tokens)
+
+
+def build_translator(prepared, config):
+    """A compiled `Translator` for the prepared vocabularies."""
+    keras.utils.set_random_seed(config.seed)
+    model = Translator(prepared.source_vocabulary, prepared.target_vocabulary, config)
+    ids = tf.ones((1, 1), tf.int64)
+    model((ids, ids))  # build the weights now (BackupAndRestore needs them)
+    return compile_translator(model)
+
+
+def train(model, prepared, run_dir, verbose="auto", extra_callbacks=()):
+    """Fit `model`, writing checkpoints, backups and logs under `run_dir`.
+
+    Returns:
+        The `keras.callbacks.History` of this call (after a resume, only the
+        epochs run in this call).
+    """
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    config = model.config
+    write_json(run_dir / "config.json", dataclasses.asdict(config))
+    callbacks = [
+        keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
+        keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience,
+                                      restore_best_weights=True),
+        keras.callbacks.ModelCheckpoint(str(run_dir / "best.weights.h5"),
+                                        monitor="val_loss", save_best_only=True,
+                                        save_weights_only=True),
+        keras.callbacks.TensorBoard(str(run_dir / "logs")),
+        keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
+        *extra_callbacks,
+    ]
+    return model.fit(prepared.train, validation_data=prepared.valid,
+                     epochs=config.epochs, callbacks=callbacks, verbose=verbose,
+                     shuffle=False)  # the dataset shuffles itself
+
+
+def write_json(path, payload):
+    """Write `payload` as JSON atomically (a temporary file, then a rename)."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n",
+                   encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def load_config(run_dir):
+    """The `TranslatorConfig` saved by `train` in `run_dir`."""
+    path = Path(run_dir) / "config.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"No config.json in run directory {run_dir!s}: "
+                                "train a model there first (python -m tf_lstm train).")
+    return TranslatorConfig(**json.loads(path.read_text(encoding="utf-8")))
+
+
+@dataclasses.dataclass
+class DataSpec:
+    """Where a run's sentence pairs come from, saved with the run (data.json)."""
+
+    data: str = "synthetic_en_fr"  # a bundled corpus name, or a path to an Anki/TSV file
+    valid: int = 1000              # held-out pairs for early stopping (path data only)
+    test: int = 2000               # held-out pairs for BLEU (path data only)
+    limit: int = 0                 # read at most this many lines (0 = all; path data only)
+    seed: int = 0                  # seed of the split (path data only)
+
+
+def load_splits(spec):
+    """`{"train", "valid", "test"}` pair lists for a `DataSpec`.
+
+    Bundled corpora come with fixed splits; a file is split by
+    `tf_lstm.data.split_pairs`, which keeps every English sentence on one side.
+    """
+    from tf_lstm import data
+
+    if not os.path.exists(spec.data):
+        return data.load_bundled(spec.data)
+    pairs = data.load_pairs(spec.data, limit=spec.limit or None)
+    train_pairs, valid, test = data.split_pairs(pairs, valid=spec.valid,
+                                                test=spec.test, seed=spec.seed)
+    return {"train": train_pairs, "valid": valid, "test": test}
