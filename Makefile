@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test notebooks lab clean
+.PHONY: venv demo test notebooks bench-tatoeba lab clean
 
 venv: $(STAMP)
 
@@ -28,6 +28,11 @@ test: $(STAMP)
 # Re-run every notebook top to bottom in full mode and save its outputs.
 notebooks: $(STAMP)
 	$(BIN)/python tools/run_notebooks.py --inplace notebooks/*.ipynb
+
+# Translation quality on the real Tatoeba file (given by path, never committed).
+TATOEBA ?= ../shared/data/tatoeba-fra-eng/fra.txt
+bench-tatoeba: $(STAMP)
+	$(BIN)/python -m benchmarks.tatoeba --data $(TATOEBA)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/

@@ -65,3 +65,14 @@ def test_load_splits_from_a_file_keeps_english_sentences_apart(tmp_path):
     assert not english["test"] & english["train"]
     assert not english["valid"] & english["train"]
     assert sum(len(v) for v in splits.values()) == 100
+
+
+def test_time_budget_stops_after_the_epoch_that_exceeds_it(tiny_splits, tmp_path):
+    prepared = training.prepare(tiny_splits, CONFIG)
+    model = training.build_translator(prepared, CONFIG)
+    budget = training.TimeBudget(minutes=1e-6)
+    history = training.train(model, prepared, tmp_path, verbose=0,
+                             extra_callbacks=[budget])
+    assert len(history.history["loss"]) == 1 and budget.seconds > 0
+    with pytest.raises(ValueError, match="`minutes` must be positive"):
+        training.TimeBudget(0)

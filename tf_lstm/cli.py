@@ -18,11 +18,14 @@ import dataclasses
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 # Small settings that make the test suite's runs quick (TF_LSTM_FAST=1 or --fast).
 FAST = {"embedding_dim": 32, "units": 64, "epochs": 2, "batch_size": 64}
 FAST_TRAIN_PAIRS = 2000
+# The demo's budget on a 2-core CPU: 5 epochs of the default model (about 3 minutes).
+DEMO_EPOCHS = 5
 
 
 def _verify(args):
@@ -51,6 +54,8 @@ def _config(args):
         values[key] = (float if fields[key] in (float, "float") else int)(value)
     if args.epochs:
         values["epochs"] = args.epochs
+    elif args.command == "demo" and not args.fast:
+        values["epochs"] = DEMO_EPOCHS
     return TranslatorConfig(**values)
 
 
@@ -73,7 +78,11 @@ def _train(args, demo=False):
     print(f"Vocabulary: {len(prepared.source_vocabulary)} English, "
           f"{len(prepared.target_vocabulary)} French tokens. Run directory: {run_dir}")
     model = training.build_translator(prepared, config)
-    history = training.train(model, prepared, run_dir, verbose=2 if demo else "auto")
+    budget = [training.TimeBudget(args.minutes)] if args.minutes else []
+    start = time.perf_counter()
+    history = training.train(model, prepared, run_dir, verbose=2 if demo else "auto",
+                             extra_callbacks=budget)
+    train_seconds = time.perf_counter() - start
     export.save_keras(model, run_dir / "model.keras")
     training.write_json(run_dir / "data.json", dataclasses.asdict(spec))
     plots.plot_training_curves(history.history).savefig(run_dir / "curves.png", dpi=100)
@@ -83,9 +92,18 @@ def _train(args, demo=False):
     beam, _ = evaluate(translator, splits["test"], beam_width=4)
     results = {"greedy": dataclasses.asdict(scores), "beam4": dataclasses.asdict(beam),
                "epochs_run": len(history.history.get("loss", [])),
+               "train_seconds": train_seconds, "config": dataclasses.asdict(config),
+               "pairs": {k: len(v) for k, v in splits.items()},
+               "vocabulary": {"english": len(prepared.source_vocabulary),
+                              "french": len(prepared.target_vocabulary)},
+               "examples": [{"english": e, "reference": f, "greedy": h}
+                            for (e, f), h in list(zip(splits["test"], hypotheses))[:20]],
                "train_target_tokens_per_epoch": prepared.train_tokens}
     training.write_json(run_dir / "results.json", results)
-    print(f"\nTest split ({scores.sentences} pairs never seen in training):")
+    print(f"\nTraining: {results['epochs_run']} epochs in {train_seconds / 60:.1f} "
+          f"minutes ({prepared.train_tokens * results['epochs_run'] / train_seconds:.0f}"
+          " target tokens/s).")
+    print(f"Test split ({scores.sentences} pairs never seen in training):")
     for s in (scores, beam):
         print(f"  {s.method:>12}: BLEU {s.bleu:5.1f}  chrF {s.chrf:5.1f}  "
               f"({s.sentences / s.seconds:.0f} sentences/s)")
@@ -168,6 +186,8 @@ def main(argv=None):
         sub.add_argument("--valid", type=int, default=1000, help="valid pairs (file data)")
         sub.add_argument("--test", type=int, default=2000, help="test pairs (file data)")
         sub.add_argument("--limit", type=int, default=0, help="read at most N lines")
+        sub.add_argument("--minutes", type=float, default=0,
+                         help="stop after the epoch that ends past this many minutes")
         sub.add_argument("--fast", action="store_true",
                          default=os.environ.get("TF_LSTM_FAST") == "1",
                          help="tiny model and data (default when TF_LSTM_FAST=1)")

@@ -255,19 +255,20 @@ def plot_training_curves(history):
         history: a `keras.callbacks.History.history` dict (keys "loss",
             "val_loss", "token_accuracy", "val_token_accuracy").
     """
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
-    for ax, key, label in ((axes[0], "loss", "cross-entropy per target token"),
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
+    for ax, key, label in ((axes[0], "loss", "cross-entropy (nats/token)"),
                            (axes[1], "token_accuracy", "token accuracy")):
         for prefix, style in (("", "o-"), ("val_", "s--")):
             values = history.get(prefix + key, [])
             ax.plot(np.arange(1, len(values) + 1), values, style,
                     label="validation" if prefix else "training")
         ax.set_xlabel("epoch")
-        ax.set_ylabel(label + " (padding excluded)")
+        ax.set_ylabel(label)
+        ax.xaxis.get_major_locator().set_params(integer=True)
         ax.grid(alpha=0.3)
         ax.legend()
-    axes[0].set_title("Loss: validation tracks training, so no over-fitting yet")
-    axes[1].set_title("Token accuracy under teacher forcing")
+    axes[0].set_title("Loss per real target token\n(a widening gap = over-fitting)")
+    axes[1].set_title("Next-token accuracy, teacher forcing\n(padding never counted)")
     fig.tight_layout()
     return fig
 

@@ -13,6 +13,7 @@ bucketed `tf.data` datasets; `train` runs `model.fit` with
 import dataclasses
 import json
 import os
+import time
 import warnings
 from pathlib import Path
 
@@ -80,6 +81,29 @@ def build_translator(prepared, config):
     return compile_translator(model)
 
 
+class TimeBudget(keras.callbacks.Callback):
+    """Stop training at the end of the first epoch that ends past `minutes`.
+
+    The benchmark on real data trains "for at most N minutes": this makes the
+    budget explicit instead of guessing an epoch count for each machine.
+    """
+
+    def __init__(self, minutes):
+        super().__init__()
+        if not minutes > 0:
+            raise ValueError(f"Argument `minutes` must be positive. Received: {minutes!r}")
+        self.minutes = minutes
+        self.seconds = 0.0
+
+    def on_train_begin(self, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds = time.perf_counter() - self._start
+        if self.seconds >= 60 * self.minutes:
+            self.model.stop_training = True
+
+
 def train(model, prepared, run_dir, verbose="auto", extra_callbacks=()):
     """Fit `model`, writing checkpoints, backups and logs under `run_dir`.
 
@@ -102,9 +126,13 @@ def train(model, prepared, run_dir, verbose="auto", extra_callbacks=()):
         keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
         *extra_callbacks,
     ]
-    return model.fit(prepared.train, validation_data=prepared.valid,
-                     epochs=config.epochs, callbacks=callbacks, verbose=verbose,
-                     shuffle=False)  # the dataset shuffles itself
+    with warnings.catch_warnings():
+        # Bucketed datasets have no known length, so Keras warns at the end of
+        # every first epoch that the input "ran out of data": that is expected.
+        warnings.filterwarnings("ignore", message="Your input ran out of data")
+        return model.fit(prepared.train, validation_data=prepared.valid,
+                         epochs=config.epochs, callbacks=callbacks, verbose=verbose,
+                         shuffle=False)  # the dataset shuffles itself
 
 
 def write_json(path, payload):

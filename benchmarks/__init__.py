@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`, `make bench-tatoeba`): results go to benchmarks/results/."""

@@ -1,0 +1,19 @@
+"""The benchmark commands run end to end on tiny data (their numbers come from real runs)."""
+
+import json
+
+from benchmarks import tatoeba
+
+
+def test_tatoeba_benchmark_writes_its_results(tmp_path):
+    data = tmp_path / "fra.txt"
+    data.write_text("".join(f"I have {i} cats.\tJ'ai {i} chats.\tCC-BY 2.0 (France)\n"
+                            for i in range(120)), encoding="utf-8")
+    out = tmp_path / "results" / "tatoeba"
+    assert tatoeba.main(["--data", str(data), "--minutes", "0.001", "--test", "20",
+                         "--valid", "10", "--run-dir", str(tmp_path / "run"),
+                         "--out", str(out)]) == 0
+    results = json.loads(out.with_suffix(".json").read_text())
+    assert results["pairs"] == {"train": 90, "valid": 10, "test": 20}
+    assert results["epochs_run"] == 1 and results["train_seconds"] > 0
+    assert "BLEU" in out.with_suffix(".md").read_text()
