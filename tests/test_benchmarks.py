@@ -17,3 +17,17 @@ def test_tatoeba_benchmark_writes_its_results(tmp_path):
     assert results["pairs"] == {"train": 90, "valid": 10, "test": 20}
     assert results["epochs_run"] == 1 and results["train_seconds"] > 0
     assert "BLEU" in out.with_suffix(".md").read_text()
+
+
+def test_translator_benchmark_writes_its_results(tmp_path):
+    from benchmarks import translator
+    out = tmp_path / "translator"
+    assert translator.main(["--epochs", "2", "--limit-train", "300", "--out", str(out),
+                            "--set", "units=16", "--set", "embedding_dim=8"]) == 0
+    results = json.loads(out.with_suffix(".json").read_text())
+    assert set(results["training"]) == {"straightforward", "ours"}
+    for run in results["training"].values():
+        assert len(run["tokens_per_second_per_epoch"]) == 2
+        assert 0 <= run["valid_bleu"] <= 100
+    assert results["real_target_tokens"] < results["fixed_length_target_tokens"]
+    assert results["decoding"]["greedy_sentences_per_second"] > 0
