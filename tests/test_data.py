@@ -314,15 +314,29 @@ def many_pairs():
 
 def test_split_groups_english_and_is_deterministic():
     pairs = many_pairs()
-    train, valid, test = data.split_pairs(pairs, valid=10, test=0.1, seed=3)
+    train, valid, test = data.split_pairs(pairs, valid=30, test=0.1, seed=3)
     sides = [{en for en, _ in part} for part in (train, valid, test)]
     assert [len(s) for s in sides] == [80, 10, 10]
     assert [len(p) for p in (train, valid, test)] == [240, 30, 30]
     assert not sides[0] & sides[1] and not sides[0] & sides[2] and not sides[1] & sides[2]
-    assert data.split_pairs(pairs, valid=10, test=0.1, seed=3) == (train, valid, test)
-    shuffled = data.split_pairs(pairs[::-1], valid=10, test=0.1, seed=3)
+    assert data.split_pairs(pairs, valid=30, test=0.1, seed=3) == (train, valid, test)
+    shuffled = data.split_pairs(pairs[::-1], valid=30, test=0.1, seed=3)
     assert [sorted(p) for p in shuffled] == [sorted(p) for p in (train, valid, test)]
-    assert data.split_pairs(pairs, valid=10, test=0.1, seed=4) != (train, valid, test)
+    assert data.split_pairs(pairs, valid=30, test=0.1, seed=4) != (train, valid, test)
+
+
+def test_split_sizes_count_pairs_exactly_with_uneven_groups():
+    # Sentences with 1, 2 or 3 translations, as in Tatoeba.
+    pairs = [(f"S{i}.", f"P{i}-{k}.") for i in range(200) for k in range(1 + i % 3)]
+    train, valid, test = data.split_pairs(pairs, valid=37, test=101, seed=0)
+    assert (len(valid), len(test), len(train)) == (37, 101, len(pairs) - 138)
+    assert not {e for e, _ in train} & {e for e, _ in valid + test}
+
+
+def test_split_warns_when_groups_cannot_fill_a_size_exactly():
+    with pytest.warns(UserWarning, match="valid: 29 pairs requested, 27 taken"):
+        train, valid, test = data.split_pairs(many_pairs(), valid=29, test=30)
+    assert len(valid) == 27 and len(test) == 30
 
 
 def test_split_sizes_zero():
@@ -333,8 +347,8 @@ def test_split_sizes_zero():
 @pytest.mark.parametrize("valid, test, error, message", [
     (-1, 10, ValueError, "valid: expected a count >= 0, received -1"),
     (10, 1.0, ValueError, r"test: expected a fraction in \[0, 1\), received 1.0"),
-    (0.5, 0.5, ValueError, "fewer than the 100 distinct English sentences, received 50 \\+ 50"),
-    (60, 40, ValueError, "received 60 \\+ 40"),
+    (0.5, 0.5, ValueError, "fewer than the 300 pairs, received 150 \\+ 150"),
+    (180, 120, ValueError, "received 180 \\+ 120"),
     ("10", 1, TypeError, "valid: expected an int count or a float fraction, received '10'"),
     (True, 1, TypeError, "valid: expected an int count"),
 ])

@@ -59,9 +59,10 @@ def test_load_splits_from_a_file_keeps_english_sentences_apart(tmp_path):
     lines += [f"Sentence {i}.\tAutre phrase {i}.\n" for i in range(50)]  # 2 translations
     path = tmp_path / "pairs.txt"
     path.write_text("".join(lines), encoding="utf-8")
-    splits = training.load_splits(training.DataSpec(data=str(path), valid=5, test=10))
+    splits = training.load_splits(training.DataSpec(data=str(path), valid=6, test=10))
+    assert (len(splits["test"]), len(splits["valid"])) == (10, 6)  # pairs
     english = {k: {e for e, _ in v} for k, v in splits.items()}
-    assert len(english["test"]) == 10 and len(english["valid"]) == 5
+    assert len(english["test"]) == 5 and len(english["valid"]) == 3
     assert not english["test"] & english["train"]
     assert not english["valid"] & english["train"]
     assert sum(len(v) for v in splits.values()) == 100

@@ -54,7 +54,10 @@ def test_decoder_starts_from_the_encoder_state():
     full, _, _ = m.decode(target_in, state)
     for t in range(3):
         step_logits, state = m.decode_step(tf.cast(target_in[:, t], tf.int32), state)
-        np.testing.assert_allclose(step_logits, full[:, t], atol=1e-5)
+        np.testing.assert_allclose(step_logits[:, 4:], full[:, t, 4:], atol=1e-5)
+        np.testing.assert_allclose(step_logits[:, 3], full[:, t, 3], atol=1e-5)  # [END]
+        # Padding, [UNK] and [START] are never generated.
+        np.testing.assert_array_equal(step_logits[:, :3], -1e9)
 
 
 def test_masked_loss_and_accuracy_ignore_padding():

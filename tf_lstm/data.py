@@ -9,12 +9,14 @@
 - `split_pairs` splits pairs so that no English sentence is on two sides.
 """
 
+import collections
 import hashlib
 import http.client
 import os
 import random
 import sys
 import tempfile
+import warnings
 import urllib.request
 import zipfile
 import zlib
@@ -331,13 +333,17 @@ def split_pairs(pairs, valid=0.05, test=0.05, seed=0):
     """Split pairs into train, valid and test, grouped by English sentence.
 
     All the translations of one English sentence land in the same split, so
-    no test sentence is seen in training. Sizes count distinct English
-    sentences. The result depends only on the set of pairs and `seed`, not
-    on their order; each split keeps the input's order.
+    no test sentence is seen in training. Sizes count *pairs*: held-out
+    splits are filled with whole English-sentence groups, in a seeded random
+    order, skipping a group that would overshoot; the size is met exactly
+    whenever enough sentences have few translations (always, in practice),
+    and is otherwise the largest fill below it. The result depends only on
+    the set of pairs and `seed`, not on their order; each split keeps the
+    input's order.
 
     Args:
         pairs: a list of `(english, french)` pairs.
-        valid: an int (number of English sentences) or a float fraction of them.
+        valid: an int (number of pairs) or a float fraction of all pairs.
         test: same as `valid`, for the test split.
         seed: the seed of the shuffle that picks the held-out sentences.
 
@@ -347,24 +353,39 @@ def split_pairs(pairs, valid=0.05, test=0.05, seed=0):
     Raises:
         TypeError: if `valid` or `test` is not an int or a float.
         ValueError: if a size is negative or a fraction is not below 1, or if
-            `valid` + `test` leave no English sentence for training.
+            `valid` + `test` leave no pair for training.
 
     Example:
 
     >>> pairs = [("Hi.", "Salut."), ("Hi.", "Salut !"), ("Run!", "Cours !"), ("Go.", "Va !")]
     >>> train, valid, test = split_pairs(pairs, valid=1, test=1)
-    >>> len(train) + len(valid) + len(test)
-    4
+    >>> len(train), len(valid), len(test)
+    (2, 1, 1)
     >>> sorted({en for en, _ in train} & {en for en, _ in valid + test})
     []
     """
-    english = sorted({en for en, _ in pairs})
-    n_valid, n_test = _size(valid, "valid", len(english)), _size(test, "test", len(english))
-    if n_valid + n_test >= len(english):
-        raise ValueError(f"valid + test: expected fewer than the {len(english)} distinct English "
-                         f"sentences, received {n_valid} + {n_test}")
+    groups = collections.Counter(en for en, _ in pairs)
+    n_valid, n_test = _size(valid, "valid", len(pairs)), _size(test, "test", len(pairs))
+    if n_valid + n_test >= len(pairs):
+        raise ValueError(f"valid + test: expected fewer than the {len(pairs)} pairs, "
+                         f"received {n_valid} + {n_test}")
+    english = sorted(groups)
     random.Random(seed).shuffle(english)
-    side = dict.fromkeys(english[:n_test], 2) | dict.fromkeys(english[n_test:n_test + n_valid], 1)
+    side = {}
+    for label, wanted in ((2, n_test), (1, n_valid)):
+        for en in english:
+            if wanted == 0:
+                break
+            if en not in side and groups[en] <= wanted:
+                side[en] = label
+                wanted -= groups[en]
+        if wanted:
+            name, asked = ("test", n_test) if label == 2 else ("valid", n_valid)
+            warnings.warn(f"{name}: {asked} pairs requested, {asked - wanted} taken "
+                          "(whole English-sentence groups only)", UserWarning, stacklevel=2)
+    if len(side) == len(groups):
+        raise ValueError(f"valid + test: {n_valid} + {n_test} pairs leave no English "
+                         "sentence for training")
     out = ([], [], [])
     for pair in pairs:
         out[side.get(pair[0], 0)].append(tuple(pair))

@@ -24,7 +24,7 @@ import tensorflow as tf
 
 from tf_lstm import checks
 from tf_lstm.layers import lstm, run_lstm
-from tf_lstm.text import PAD_ID
+from tf_lstm.text import PAD_ID, START_ID, UNK_ID
 
 
 @dataclasses.dataclass
@@ -156,9 +156,16 @@ class Translator(keras.Model):
         return logits, dict(state, h=out.h, c=out.c), weights
 
     def decode_step(self, tokens, state):
-        """One decoding step for `tf_lstm.decode`: `(batch,)` ids -> `(batch, vocab)`."""
+        """One decoding step for `tf_lstm.decode`: `(batch,)` ids -> `(batch, vocab)`.
+
+        Padding, `[UNK]` and `[START]` are never generated (their logits are
+        set to -1e9): an `[UNK]` in a translation tells the reader nothing, so
+        the decoder commits to the most likely real word instead.
+        """
         logits, state, _ = self.decode(tokens[:, None], state)
-        return logits[:, 0], state
+        banned = tf.reduce_sum(tf.one_hot([PAD_ID, UNK_ID, START_ID],
+                                          tf.shape(logits)[-1]), axis=0) > 0
+        return tf.where(banned, tf.constant(-1e9, logits.dtype), logits[:, 0]), state
 
     def call(self, inputs, training=False):
         source_ids, target_in = inputs
