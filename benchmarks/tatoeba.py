@@ -6,8 +6,10 @@ Trains the translator on the Anki/Tatoeba file given by path (never committed),
 holding out 2,000 test pairs whose English sentences never occur in training
 (`tf_lstm.data.split_pairs`), for at most `--minutes` of training, then writes
 sacreBLEU BLEU and chrF (greedy and beam width 4, default tokenisation,
-against the true-cased accented references), the training time and example
-translations to `benchmarks/results/tatoeba_fra_eng.json` and `.md`.
+against the true-cased accented references) and the training time to
+`benchmarks/results/tatoeba_fra_eng.json` and `.md`, and example translations
+to `benchmarks/results/tatoeba_fra_eng.private.md`. The examples quote Tatoeba
+sentences, which must not enter the repository: `*.private.*` is git-ignored.
 """
 
 import argparse
@@ -23,7 +25,7 @@ from tf_lstm.training import write_json
 
 RESULTS = Path(__file__).resolve().parent / "results"
 # The model for real data: a larger vocabulary and model than the demo's.
-SETTINGS = {"embedding_dim": 256, "units": 384, "dropout": 0.2,
+SETTINGS = {"embedding_dim": 256, "units": 256, "dropout": 0.2,
             "max_source_vocabulary": 8000, "max_target_vocabulary": 10000,
             "max_length": 24, "batch_size": 64, "learning_rate": 2e-3,
             "epochs": 40, "patience": 3}
@@ -55,7 +57,6 @@ def main(argv=None):
                            f"Python {platform.python_version()}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_json(out.with_suffix(".json"), results)
     lines = [f"# Tatoeba English->French ({results['pairs']['test']} held-out test pairs)",
              "", f"Command: `{results['command']}`  ", f"Machine: {results['machine']}  ",
              f"Training: {results['epochs_run']} epochs, "
@@ -65,14 +66,23 @@ def main(argv=None):
         s = results[key]
         lines.append(f"| {s['method']} | {s['bleu']:.1f} | {s['chrf']:.1f} | "
                      f"{s['sentences'] / s['seconds']:.0f} |")
-    lines += ["", "| English | reference | ours (greedy) |", "|---|---|---|"]
-    lines += [f"| {x['english']} | {x['reference']} | {x['greedy']} |"
-              for x in results["examples"][:10]]
-    tmp = out.with_suffix(".md.tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    os.replace(tmp, out.with_suffix(".md"))
-    print(f"Wrote {out.with_suffix('.json')} and {out.with_suffix('.md')}")
+    examples = ["| English | reference | ours (greedy) |", "|---|---|---|"]
+    examples += [f"| {x['english']} | {x['reference']} | {x['greedy']} |"
+                 for x in results.pop("examples")]
+    private = out.with_name(out.name + ".private.md")
+    _write_text(private, "\n".join(["# Example test translations (Tatoeba text: "
+                                    "not for the repository)", ""] + examples))
+    lines += ["", f"Example translations: `{private.name}` (git-ignored: Tatoeba text)."]
+    write_json(out.with_suffix(".json"), results)
+    _write_text(out.with_suffix(".md"), "\n".join(lines))
+    print("\n".join(lines))
     return 0
+
+
+def _write_text(path, text):
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text + "\n", encoding="utf-8")
+    os.replace(tmp, path)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ def test_tatoeba_benchmark_writes_its_results(tmp_path):
     assert results["pairs"] == {"train": 90, "valid": 10, "test": 20}
     assert results["epochs_run"] == 1 and results["train_seconds"] > 0
     assert "BLEU" in out.with_suffix(".md").read_text()
+    assert "examples" not in results  # corpus text goes to the git-ignored file only
+    assert "I have" in (tmp_path / "results" / "tatoeba.private.md").read_text()
 
 
 def test_translator_benchmark_writes_its_results(tmp_path):
