@@ -38,6 +38,36 @@ def _verification_rows_ok(text):
 
 # What each notebook's output must say (substrings, or predicates on the text).
 EXPECTED = {
+    "01_background.ipynb": [
+        "train  20000 pairs",
+        "reserved ids: 0 '', 1 '[UNK]', 2 '[START]', 3 '[END]'",
+        "-> 'Va !'",
+        "English sentences in both train and test: 0",
+        "encoder: sequence (3, 10, 16)  h (3, 16)  c (3, 16)",
+        "decoder step 1 from the encoder's (h, c) == numpy_lstm_forward from the same (h, c)",
+        "step-by-step decoding, carrying (h, c) == one teacher-forced call",
+        "from zeros, the first output is the same for every sentence",
+        "Translator.decode starts from encode's (h, c)",
+    ],
+    "05_translation.ipynb": [
+        "English sentences of the test split seen in training: 0",
+        "      greedy: BLEU ",
+        "beam width 4: BLEU ",
+        "sacreBLEU signature: nrefs:1|case:mixed",
+        "signatures: ['serving_default', 'beam4']",
+        ".keras reloaded (",
+        "SavedModel reloaded: same translations, greedy and beam 4",
+    ],
+    "02_rnn_vs_lstm.ipynb": [
+        "model                              decay per step   ‖grad‖ far / near",
+        "SimpleRNN, linear, gain 1.1",
+        "sigmoid(1) = 0.731, sigmoid(4) = 0.982",
+        # global_clipnorm=1 makes an SGD step of exactly lr * 1 = 0.01, whatever the gradient.
+        lambda text: re.search(r"^global_clipnorm=1\.0 +\S+ +0\.01 ", text, re.M) is not None,
+        "baseline (always predict 1): exact 0.1667",
+        "    T  SimpleRNN       LSTM  baseline   solved (< 0.01)?",
+        "raw gradient norm: median",
+    ],
     "03_lstm_equations.ipynb": [
         "bias block f: [1. 1. 1.]",
         "  128        300    219648          219648",
@@ -65,6 +95,22 @@ EXPECTED = {
         "final h, c of each padded sequence == those of the sequence run alone",
         "zero_output_for_mask=True: zeros at padded steps",
         "keras.layers.Masking(0.0) gives the same outputs",
+    ],
+    "07_faq.ipynb": [
+        "47 questions in the FAQ, 12 distinct wordings, 11 distinct questions",
+        "4 stateful chunks of 25 steps == one pass over 100 steps",
+        "default: masked steps carry h, c and the last output",
+        "zero_output_for_mask=True: zeros at the padded steps, the same outputs elsewhere",
+        "keras.utils.pad_sequences([[0.5, 1.5], [2.5]]) -> [[0, 1], [0, 2]]",
+        "right-padded: True | left-padded: False",
+        "left_to_right_padding: now right-padded, the same final h, c",
+        "sequences.is_right_padded agrees with Keras's check on all three masks",
+        "keras.layers.LSTM(ragged) -> ValueError",
+        "Masking(0.0) drops the real zero step",
+        "an explicit mask from the lengths keeps it: max |h - h(alone)| = 0.0e+00",
+        "Masking(mask_value=nan) masks 0 of 6 steps",
+        "final h NaN: True | final c NaN: True",
+        "only NaN means missing",
     ],
 }
 
