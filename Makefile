@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test notebooks bench-tatoeba lab clean
+.PHONY: venv demo test notebooks bench bench-translator bench-tatoeba lab clean
 
 venv: $(STAMP)
 
@@ -28,6 +28,14 @@ test: $(STAMP)
 # Re-run every notebook top to bottom in full mode and save its outputs.
 notebooks: $(STAMP)
 	$(BIN)/python tools/run_notebooks.py --inplace notebooks/*.ipynb
+
+# LSTM layer speed: Keras vs ScratchLSTM (+ XLA, unroll, bfloat16), a few minutes.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+# Translator training tokens/s (bucketed vs fixed-length) and decoding sentences/s.
+bench-translator: $(STAMP)
+	$(BIN)/python -m benchmarks.translator
 
 # Translation quality on the real Tatoeba file (given by path, never committed).
 TATOEBA ?= ../shared/data/tatoeba-fra-eng/fra.txt
