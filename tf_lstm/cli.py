@@ -187,7 +187,7 @@ def main(argv=None):
         sub.add_argument("--test", type=int, default=2000, help="test pairs (file data)")
         sub.add_argument("--limit", type=int, default=0, help="read at most N lines")
         sub.add_argument("--minutes", type=float, default=0,
-                         help="stop after the epoch that ends past this many minutes")
+                         help="training time budget: stop before an epoch that would end past it")
         sub.add_argument("--fast", action="store_true",
                          default=os.environ.get("TF_LSTM_FAST") == "1",
                          help="tiny model and data (default when TF_LSTM_FAST=1)")
