@@ -25,7 +25,7 @@ from tf_lstm.training import write_json
 
 RESULTS = Path(__file__).resolve().parent / "results"
 # The model for real data: a larger vocabulary and model than the demo's.
-SETTINGS = {"embedding_dim": 256, "units": 256, "dropout": 0.2,
+SETTINGS = {"embedding_dim": 256, "units": 256, "dropout": 0.3, "lr_decay": 0.8,
             "max_source_vocabulary": 8000, "max_target_vocabulary": 10000,
             "max_length": 24, "batch_size": 64, "learning_rate": 2e-3,
             "epochs": 40, "patience": 3}

@@ -9,7 +9,7 @@ from tf_lstm import training
 from tf_lstm.translate import TranslatorConfig
 
 CONFIG = TranslatorConfig(embedding_dim=8, units=8, epochs=3, batch_size=64,
-                          max_length=12, patience=5)
+                          max_length=12, patience=5, lr_decay=0.5)
 
 
 class Interrupt(keras.callbacks.Callback):
@@ -52,6 +52,9 @@ def test_an_interrupted_run_resumes_where_it_stopped(tiny_splits, tmp_path):
     for name in ("best.weights.h5", "config.json", "logs"):
         assert (tmp_path / name).exists(), name
     assert training.load_config(tmp_path) == CONFIG
+    # The resumed epoch used the decayed learning rate of epoch 3.
+    assert abs(float(resumed.optimizer.learning_rate) - CONFIG.learning_rate
+               * CONFIG.lr_decay ** 2) < 1e-9
 
 
 def test_load_splits_from_a_file_keeps_english_sentences_apart(tmp_path):

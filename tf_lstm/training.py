@@ -7,7 +7,8 @@ bucketed `tf.data` datasets; `train` runs `model.fit` with
 - a best-weights checkpoint (`best.weights.h5`);
 - `BackupAndRestore`, so an interrupted run resumes where it stopped when
   `train` is called again with the same run directory;
-- TensorBoard logs (`logs/`) and a CSV history (`history.csv`).
+- TensorBoard logs (`logs/`) and a CSV history (`history.csv`);
+- the learning rate `learning_rate * lr_decay ** epoch`.
 """
 
 import dataclasses
@@ -130,6 +131,8 @@ def train(model, prepared, run_dir, verbose="auto", extra_callbacks=()):
                                         save_weights_only=True),
         keras.callbacks.TensorBoard(str(run_dir / "logs")),
         keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
+        keras.callbacks.LearningRateScheduler(
+            lambda epoch: config.learning_rate * config.lr_decay ** epoch),
         *extra_callbacks,
     ]
     with warnings.catch_warnings():

@@ -38,8 +38,9 @@ class TranslatorConfig:
     max_target_vocabulary: int = 8000   # French vocabulary cap, reserved ids included
     max_length: int = 40           # longest sentence (tokens) used in training/decoding
     batch_size: int = 64           # sentence pairs per training batch
-    learning_rate: float = 2e-3    # Adam learning rate
-    clipnorm: float = 1.0          # gradient-norm clipping (LSTMs still explode)
+    learning_rate: float = 2e-3    # Adam learning rate of the first epoch
+    lr_decay: float = 1.0          # multiply the learning rate by this after each epoch
+    clipnorm: float = 1.0          # clip each weight gradient's norm (Keras clipnorm is per tensor)
     epochs: int = 10               # upper bound; early stopping usually ends sooner
     patience: int = 2              # epochs without validation improvement before stopping
     seed: int = 0                  # seeds weights, dropout and shuffling
@@ -54,6 +55,9 @@ class TranslatorConfig:
             if not 0.0 <= value < 1.0:
                 raise ValueError(f"Argument `{name}` must be in [0, 1). "
                                  f"Received: {name}={value!r}")
+        if not 0.0 < self.lr_decay <= 1.0:
+            raise ValueError("Argument `lr_decay` must be in (0, 1]. "
+                             f"Received: lr_decay={self.lr_decay!r}")
         for name in ("learning_rate", "clipnorm"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"Argument `{name}` must be positive. "
