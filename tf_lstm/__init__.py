@@ -9,6 +9,11 @@ The public API, re-exported from the modules that hold it:
 - `ScratchLSTM`, `tf_lstm_forward` (`tf_lstm.scratch_layer`): the LSTM from
   scratch in TensorFlow; `tf_lstm.scratch` holds the NumPy float64 reference.
 - `seed_everything`: the one seeding helper.
+
+The rest lives in modules named by concept (see the README's layout):
+`gradients` and `tasks` (§2), `sequences` (§6), `cost` (§5), and for
+translation `data`, `text`, `translate`, `training`, `decode`, `inference`,
+`evaluate` and `export`; `python -m tf_lstm` is the command line (`cli`).
 """
 
 import os
