@@ -57,6 +57,16 @@ def test_plot_gates_from_scratch_lstm(rng):
     assert "sequence 1" in fig._suptitle.get_text()
 
 
+def test_plot_gates_title_and_upright_character_ticks():
+    gates = {key: np.full((1, 3, 2), 0.5) for key in "ifgoc"}
+    fig = plots.plot_gates(gates, tokens=list("(a)"), title="what to notice")
+    assert fig._suptitle.get_text() == "what to notice"
+    ticks = fig.axes[0].get_xticklabels()
+    assert [t.get_text() for t in ticks] == ["(", "a", ")"]
+    assert all(t.get_rotation() == 0 for t in ticks)
+    plt.close(fig)
+
+
 def test_plot_gates_accepts_the_numpy_cache(rng):
     from tf_lstm.scratch import numpy_lstm_forward
     w, r, b = (rng.normal(size=s) for s in ((3, 8), (2, 8), (8,)))

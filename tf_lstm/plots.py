@@ -142,7 +142,7 @@ def _gate_arrays(gates, sample):
     return {key: a[sample] for key, a in arrays.items()}
 
 
-def plot_gates(gates, tokens=None, sample=0, units=None):
+def plot_gates(gates, tokens=None, sample=0, units=None, title=None):
     """Heatmaps of the gates i, f, g, o and the cell state c over time.
 
     Args:
@@ -152,6 +152,8 @@ def plot_gates(gates, tokens=None, sample=0, units=None):
         tokens: optional list of `steps` strings that label the time axis.
         sample: which sequence of the batch to draw.
         units: optional list of unit indices to draw (default: all).
+        title: optional figure title (what to notice); by default it names
+            the sequence drawn.
 
     Returns:
         A matplotlib Figure with one panel per gate (then one colour bar each).
@@ -175,19 +177,22 @@ def plot_gates(gates, tokens=None, sample=0, units=None):
                          f"Received: units={units!r}")
     fig, axes = plt.subplots(1, len(GATE_PANELS), figsize=(10, 3.4), sharey=True)
     c_limit = max(float(np.abs(arrays["c"]).max()), 1e-6)
-    for ax, (key, title, cmap, limits) in zip(axes, GATE_PANELS):
+    for ax, (key, panel_title, cmap, limits) in zip(axes, GATE_PANELS):
         low, high = limits if limits is not None else (-c_limit, c_limit)
         image = ax.imshow(arrays[key][:, rows].T, aspect="auto", cmap=cmap,
                           vmin=low, vmax=high, interpolation="nearest")
         fig.colorbar(image, ax=ax, fraction=0.08, pad=0.03)
-        ax.set_title(title, fontsize=10)
+        ax.set_title(panel_title, fontsize=10)
         ax.set_xlabel("token" if tokens is not None else "time step t")
         if tokens is not None:
-            ax.set_xticks(range(steps), tokens, rotation=90, fontsize=7)
+            short = all(len(str(token)) <= 2 for token in tokens)  # characters: upright
+            ax.set_xticks(range(steps), tokens, rotation=0 if short else 90,
+                          fontsize=9 if short else 7)
     axes[0].set_ylabel("unit")
     axes[0].set_yticks(range(len(rows)), [str(r) for r in rows])
-    fig.suptitle(f"Gate activations and cell state of sequence {sample}, "
-                 "one column per step", fontsize=11)
+    if title is None:
+        title = f"Gate activations and cell state of sequence {sample}, one column per step"
+    fig.suptitle(title, fontsize=11)
     fig.tight_layout()
     return fig
 
