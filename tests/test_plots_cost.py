@@ -94,3 +94,5 @@ def test_cell_trace_labels_each_step():
     plt.close(fig)
     with pytest.raises(ValueError, match="one entry per step"):
         plots_cost.plot_cell_trace("ab", [1.0], [1, 2], "c", "q", "t")
+    with pytest.raises(ValueError, match="one entry per step"):
+        plots_cost.plot_cell_trace("a", 1.0, [1], "c", "q", "t")  # a scalar, not (steps,)

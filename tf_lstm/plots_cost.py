@@ -277,7 +277,7 @@ def plot_cell_trace(tokens, cell, quantity, cell_label, quantity_label, title):
     >>> plt.close(fig)
     """
     cell, quantity = np.asarray(cell, float), np.asarray(quantity, float)
-    if not len(tokens) == cell.shape[0] == quantity.shape[0] or cell.ndim != 1:
+    if cell.ndim != 1 or quantity.ndim != 1 or not len(tokens) == len(cell) == len(quantity):
         raise ValueError("Arguments `tokens`, `cell` and `quantity` must have one entry "
                          f"per step. Received lengths {len(tokens)}, {cell.shape}, "
                          f"{quantity.shape}")
