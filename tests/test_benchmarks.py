@@ -25,11 +25,32 @@ def test_translator_benchmark_writes_its_results(tmp_path):
     from benchmarks import translator
     out = tmp_path / "translator"
     assert translator.main(["--epochs", "2", "--limit-train", "300", "--out", str(out),
-                            "--set", "units=16", "--set", "embedding_dim=8"]) == 0
+                            "--set", "units=16", "--set", "embedding_dim=8",
+                            "--ours-set", "batch_size=128",
+                            "--ours-set", "learning_rate=0.004", "--ours-epochs", "3"]) == 0
     results = json.loads(out.with_suffix(".json").read_text())
-    assert set(results["training"]) == {"straightforward", "ours"}
-    for run in results["training"].values():
-        assert len(run["tokens_per_second_per_epoch"]) == 2
+    larger = "bucketed, batch_size=128, learning_rate=0.004"
+    assert list(results["training"]) == ["straightforward", "bucketed", larger]
+    assert results["configs"][larger]["batch_size"] == 128
+    assert results["configs"]["bucketed"]["batch_size"] == 64
+    assert results["configs"][larger]["units"] == 16  # --set applies to every variant
+    for name, run in results["training"].items():
+        assert run["epochs"] == (3 if name == larger else 2)
+        assert len(run["tokens_per_second_per_epoch"]) == run["epochs"]
+        assert run["train_seconds"] > 0
         assert 0 <= run["valid_bleu"] <= 100
+    assert results["training"]["straightforward"]["speedup"] == 1.0
+    assert results["training_speedup"] == max(
+        run["speedup"] for run in results["training"].values())
+    assert larger in out.with_suffix(".md").read_text()
     assert results["real_target_tokens"] < results["fixed_length_target_tokens"]
     assert results["decoding"]["greedy_sentences_per_second"] > 0
+
+
+def test_translator_benchmark_refuses_an_unknown_config_field(tmp_path, capsys):
+    import pytest
+
+    from benchmarks import translator
+    with pytest.raises(SystemExit):
+        translator.main(["--ours-set", "batchsize=128", "--out", str(tmp_path / "t")])
+    assert "KEY a TranslatorConfig field, got 'batchsize=128'" in capsys.readouterr().err
