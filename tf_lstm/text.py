@@ -127,7 +127,7 @@ def make_dataset(source, target, batch_size=64, shuffle=True, seed=0,
         bucket_boundaries=boundaries,
         bucket_batch_sizes=[batch_size] * (len(boundaries) + 1),
         padded_shapes=(([None], [None]), [None]))
-    # Bucket k: lengths in [boundaries[k-1], boundaries[k]), ending in a partial batch or not.
+    # Bucket k holds the lengths in [edges[k], edges[k + 1]); each ends with a partial batch.
     per_bucket = np.bincount(np.searchsorted(boundaries, lengths, side="right"),
                              minlength=len(boundaries) + 1)        # (buckets,)
     batches = int(np.sum(-(-per_bucket // batch_size)))
