@@ -105,9 +105,7 @@ def make_dataset(source, target, batch_size=64, shuffle=True, seed=0,
     Returns:
         A dataset whose batches are padded with 0 to their own longest
         sequence and prefetched. `target_in` is `target[:-1]` (starts with
-        `[START]`), `target_out` is `target[1:]` (ends with `[END]`). Its
-        cardinality (the number of batches) is known, so Keras's progress bar
-        shows the steps of an epoch from the first epoch on.
+        `[START]`), `target_out` is `target[1:]` (ends with `[END]`).
     """
     checks.positive_int("batch_size", batch_size)
     checks.positive_int("bucket_width", bucket_width)
@@ -127,9 +125,4 @@ def make_dataset(source, target, batch_size=64, shuffle=True, seed=0,
         bucket_boundaries=boundaries,
         bucket_batch_sizes=[batch_size] * (len(boundaries) + 1),
         padded_shapes=(([None], [None]), [None]))
-    # Bucket k holds the lengths in [edges[k], edges[k + 1]); each ends with a partial batch.
-    per_bucket = np.bincount(np.searchsorted(boundaries, lengths, side="right"),
-                             minlength=len(boundaries) + 1)        # (buckets,)
-    batches = int(np.sum(-(-per_bucket // batch_size)))
-    dataset = dataset.apply(tf.data.experimental.assert_cardinality(batches))
     return dataset.prefetch(tf.data.AUTOTUNE)
