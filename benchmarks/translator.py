@@ -4,7 +4,8 @@
                                     [--ours-set batch_size=256 --ours-set learning_rate=0.004]
                                     [--ours-epochs 8]
 
-Training: the same model trained two ways, in the same process, alternating:
+Training: the same model trained two or three ways, in the same process, epochs
+alternating:
 
 - "straightforward": every pair padded to the longest sentence of the corpus,
   NumPy arrays into `model.fit` with its defaults (what the keras-io and many
@@ -17,7 +18,7 @@ Training: the same model trained two ways, in the same process, alternating:
   rate makes up for fewer updates per epoch).
 
 Throughput counts only real target tokens (padding excluded), so padding is a
-cost, not a bonus. Both runs then decode the validation split and report
+cost, not a bonus. Each variant then decodes the validation split and reports
 sacreBLEU, so a speed-up that hurt quality would show.
 
 Decoding: sentences per second for greedy and beam width 4 on the test split,
