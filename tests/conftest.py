@@ -33,6 +33,30 @@ def right_padded_mask(batch, steps, rng):
     return np.arange(steps)[None, :] < lengths[:, None]
 
 
+def as_list(out):
+    """A layer's output as a list, whether it returned one tensor or several."""
+    return list(out) if isinstance(out, (list, tuple)) else [out]
+
+
+def keras_lstm_case(rng, dtype, shape, return_sequences, return_state, go_backwards,
+                    masked, with_state):
+    """One comparison case: a random Keras LSTM, its input, mask, initial state, outputs.
+
+    Returns:
+        `(layer, x, mask, state, keras_outputs)`; `mask` and `state` are None
+        unless asked for, `keras_outputs` is `as_list` of the layer's call.
+    """
+    batch, steps, input_dim, units = shape
+    layer = make_keras_lstm(rng, units, input_dim, dtype=dtype,
+                            return_sequences=return_sequences,
+                            return_state=return_state, go_backwards=go_backwards)
+    x = rng.normal(size=(batch, steps, input_dim)).astype(dtype)
+    mask = right_padded_mask(batch, steps, rng) if masked else None
+    state = ([rng.normal(size=(batch, units)).astype(dtype) for _ in range(2)]
+             if with_state else None)
+    return layer, x, mask, state, as_list(layer(x, initial_state=state, mask=mask))
+
+
 @pytest.fixture(scope="session")
 def tiny_splits():
     """A few hundred pairs of the bundled corpus (the tests never need more)."""

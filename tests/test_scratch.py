@@ -7,14 +7,10 @@ import pytest
 import tensorflow as tf
 
 from tf_lstm import scratch
-from tests.conftest import make_keras_lstm, right_padded_mask
+from tests.conftest import keras_lstm_case, make_keras_lstm, right_padded_mask
 
 SHAPES = [(1, 1, 1, 1), (1, 5, 2, 3), (4, 1, 3, 2), (3, 6, 4, 5)]  # (batch, steps, input_dim, units)
 TOLERANCE = {"float64": 1e-10, "float32": 1e-5}
-
-
-def _as_list(out):
-    return list(out) if isinstance(out, (list, tuple)) else [out]
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -26,15 +22,8 @@ def _as_list(out):
                           (False, True, True), (True, True, False)])
 def test_forward_matches_keras(rng, dtype, shape, return_sequences, return_state,
                                go_backwards, masked, with_state):
-    batch, steps, input_dim, units = shape
-    layer = make_keras_lstm(rng, units, input_dim, dtype=dtype,
-                            return_sequences=return_sequences,
-                            return_state=return_state, go_backwards=go_backwards)
-    x = rng.normal(size=(batch, steps, input_dim)).astype(dtype)
-    mask = right_padded_mask(batch, steps, rng) if masked else None
-    state = ([rng.normal(size=(batch, units)).astype(dtype) for _ in range(2)]
-             if with_state else None)
-    keras_out = _as_list(layer(x, initial_state=state, mask=mask))
+    layer, x, mask, state, keras_out = keras_lstm_case(
+        rng, dtype, shape, return_sequences, return_state, go_backwards, masked, with_state)
 
     sequence, h, c, _ = scratch.numpy_lstm_forward(
         x.astype(np.float64), *layer.get_weights(), initial_state=state, mask=mask,

@@ -9,13 +9,9 @@ import tensorflow as tf
 
 import tf_lstm
 from tf_lstm import scratch
-from tests.conftest import make_keras_lstm, right_padded_mask
+from tests.conftest import as_list, keras_lstm_case, make_keras_lstm, right_padded_mask
 
 TOLERANCE = {"float64": 1e-10, "float32": 1e-5}
-
-
-def _as_list(out):
-    return list(out) if isinstance(out, (list, tuple)) else [out]
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -27,18 +23,11 @@ def _as_list(out):
                           (False, True, False), (True, False, True)])
 def test_scratch_layer_matches_keras(rng, dtype, shape, return_sequences, return_state,
                                      go_backwards, masked, with_state):
-    batch, steps, input_dim, units = shape
-    layer = make_keras_lstm(rng, units, input_dim, dtype=dtype,
-                            return_sequences=return_sequences,
-                            return_state=return_state, go_backwards=go_backwards)
-    x = rng.normal(size=(batch, steps, input_dim)).astype(dtype)
-    mask = right_padded_mask(batch, steps, rng) if masked else None
-    state = ([rng.normal(size=(batch, units)).astype(dtype) for _ in range(2)]
-             if with_state else None)
+    layer, x, mask, state, expected = keras_lstm_case(
+        rng, dtype, shape, return_sequences, return_state, go_backwards, masked, with_state)
     ours = tf_lstm.ScratchLSTM.from_keras(layer)
     assert ours.compute_dtype == dtype
-    expected = _as_list(layer(x, initial_state=state, mask=mask))
-    got = _as_list(ours(x, initial_state=state, mask=mask))
+    got = as_list(ours(x, initial_state=state, mask=mask))
     assert len(got) == len(expected)
     for a, b in zip(got, expected):
         assert a.shape == b.shape
