@@ -15,12 +15,15 @@ source position early in training.
 
 Padding is id 0 everywhere (`tf_lstm.text`); `masked_loss` and
 `MaskedAccuracy` never count it.
+
+The model is written in `keras.ops` only, so it runs on any Keras 3 backend
+(TensorFlow here; `benchmarks/gpu.py` trains it with PyTorch and JAX on a GPU).
 """
 
 import dataclasses
 
 import keras
-import tensorflow as tf
+from keras import ops
 
 from tf_lstm import checks
 from tf_lstm.layers import lstm, run_lstm
@@ -64,6 +67,22 @@ class TranslatorConfig:
                                  f"Received: {name}={getattr(self, name)!r}")
 
 
+def _einsum_keys(memory, W):
+    """`einsum("bsu,vu->bsv", memory, W)`, the attention keys.
+
+    Keras's TensorFlow backend rewrites this einsum as a transpose and a
+    matmul, whose gradient rounds differently in the last bit from `tf.einsum`'s.
+    The committed notebooks and the README's numbers were trained with
+    `tf.einsum`, so on TensorFlow it is called directly and they reproduce bit
+    for bit; the other backends get `keras.ops.einsum`.
+    """
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf  # only on this backend: the others need no TF
+
+        return tf.einsum("bsu,vu->bsv", memory, W)
+    return ops.einsum("bsu,vu->bsv", memory, W)
+
+
 @keras.saving.register_keras_serializable(package="tf_lstm")
 class LuongAttention(keras.layers.Layer):
     """Luong "general" attention: score(h_t, s) = h_t W s / sqrt(units).
@@ -92,13 +111,13 @@ class LuongAttention(keras.layers.Layer):
                                  initializer="glorot_uniform")
 
     def call(self, query, memory, memory_mask):
-        units = tf.cast(tf.shape(query)[-1], query.dtype)
-        keys = tf.einsum("bsu,vu->bsv", memory, self.W)          # (batch, source, units)
-        scores = tf.einsum("btu,bsu->bts", query, keys) / tf.sqrt(units)
-        scores = tf.where(memory_mask[:, None, :], scores,
-                          tf.constant(-1e9, scores.dtype))        # (batch, target, source)
-        weights = tf.nn.softmax(scores, axis=-1)
-        return tf.einsum("bts,bsu->btu", weights, memory), weights
+        units = ops.cast(ops.shape(query)[-1], query.dtype)
+        keys = _einsum_keys(memory, self.W)                       # (batch, source, units)
+        scores = ops.einsum("btu,bsu->bts", query, keys) / ops.sqrt(units)
+        scores = ops.where(memory_mask[:, None, :], scores,
+                           ops.cast(-1e9, scores.dtype))         # (batch, target, source)
+        weights = ops.softmax(scores, axis=-1)
+        return ops.einsum("bts,bsu->btu", weights, memory), weights
 
 
 @keras.saving.register_keras_serializable(package="tf_lstm")
@@ -138,7 +157,7 @@ class Translator(keras.Model):
 
     def encode(self, source_ids, training=False):
         """Encode source ids; returns the decoder's initial state (a dict)."""
-        mask = tf.not_equal(source_ids, PAD_ID)                  # (batch, S)
+        mask = ops.not_equal(source_ids, PAD_ID)                 # (batch, S)
         x = self.embedding_dropout(self.source_embedding(source_ids),
                                    training=training)            # (batch, S, emb)
         out = run_lstm(self.encoder, x, mask=mask, training=training)
@@ -153,9 +172,9 @@ class Translator(keras.Model):
         x = self.embedding_dropout(self.target_embedding(target_in),
                                    training=training)            # (batch, T, emb)
         out = run_lstm(self.decoder, x, initial_state=[state["h"], state["c"]],
-                       mask=tf.not_equal(target_in, PAD_ID), training=training)
+                       mask=ops.not_equal(target_in, PAD_ID), training=training)
         context, weights = self.attention(out.sequence, state["memory"], state["mask"])
-        hidden = self.attentional(tf.concat([context, out.sequence], axis=-1))
+        hidden = self.attentional(ops.concatenate([context, out.sequence], axis=-1))
         logits = self.logits(self.output_dropout(hidden, training=training))
         return logits, dict(state, h=out.h, c=out.c), weights
 
@@ -167,9 +186,9 @@ class Translator(keras.Model):
         the decoder commits to the most likely real word instead.
         """
         logits, state, _ = self.decode(tokens[:, None], state)
-        banned = tf.reduce_sum(tf.one_hot([PAD_ID, UNK_ID, START_ID],
-                                          tf.shape(logits)[-1]), axis=0) > 0
-        return tf.where(banned, tf.constant(-1e9, logits.dtype), logits[:, 0]), state
+        banned = ops.sum(ops.one_hot(ops.convert_to_tensor([PAD_ID, UNK_ID, START_ID]),
+                                     ops.shape(logits)[-1]), axis=0) > 0
+        return ops.where(banned, ops.cast(-1e9, logits.dtype), logits[:, 0]), state
 
     def call(self, inputs, training=False):
         source_ids, target_in = inputs
@@ -186,10 +205,10 @@ class Translator(keras.Model):
 @keras.saving.register_keras_serializable(package="tf_lstm")
 def masked_loss(y_true, logits):
     """Cross-entropy averaged over real (non-padding) target tokens only."""
-    mask = tf.cast(tf.not_equal(y_true, PAD_ID), logits.dtype)
-    losses = tf.keras.losses.sparse_categorical_crossentropy(
+    mask = ops.cast(ops.not_equal(y_true, PAD_ID), logits.dtype)
+    losses = keras.losses.sparse_categorical_crossentropy(
         y_true, logits, from_logits=True)                        # (batch, T)
-    return tf.reduce_sum(losses * mask) / tf.maximum(tf.reduce_sum(mask), 1.0)
+    return ops.sum(losses * mask) / ops.maximum(ops.sum(mask), 1.0)
 
 
 @keras.saving.register_keras_serializable(package="tf_lstm")
@@ -202,13 +221,13 @@ class MaskedAccuracy(keras.metrics.Metric):
         self.total = self.add_variable(shape=(), initializer="zeros", name="total")
 
     def update_state(self, y_true, logits, sample_weight=None):
-        mask = tf.not_equal(y_true, PAD_ID)
-        hits = tf.equal(tf.cast(y_true, tf.int64), tf.argmax(logits, axis=-1))
-        self.correct.assign_add(tf.reduce_sum(tf.cast(hits & mask, self.dtype)))
-        self.total.assign_add(tf.reduce_sum(tf.cast(mask, self.dtype)))
+        mask = ops.not_equal(y_true, PAD_ID)
+        hits = ops.equal(ops.cast(y_true, "int32"), ops.argmax(logits, axis=-1))
+        self.correct.assign_add(ops.sum(ops.cast(ops.logical_and(hits, mask), self.dtype)))
+        self.total.assign_add(ops.sum(ops.cast(mask, self.dtype)))
 
     def result(self):
-        return self.correct / tf.maximum(self.total, 1.0)
+        return self.correct / ops.maximum(self.total, 1.0)
 
 
 def compile_translator(model):
