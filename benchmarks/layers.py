@@ -34,9 +34,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from benchmarks.common import RESULTS, lstm_flops, with_extension, write_atomic
 from tf_lstm import ScratchLSTM, seed_everything
 
-RESULTS = Path(__file__).resolve().parent / "results"
 SHAPES = ((64, 50, 128, 256), (32, 100, 256, 512), (1, 200, 64, 128))
 QUICK_SHAPES = ((4, 6, 8, 16), (1, 12, 4, 8))
 SQUARE = 2048          # side of the large square float32 matmul (--quick: 256)
@@ -45,11 +45,6 @@ UNROLL_MAX_STEPS = 50  # Keras `unroll=True` is only tried up to this many steps
 # (-1, 1)); gradients relative to the largest |Keras gradient| of each tensor.
 TOLERANCES = {"float32": {"forward": 1e-5, "gradient": 1e-4},
               "bfloat16": {"forward": 5e-2, "gradient": 1e-1}}
-
-
-def lstm_flops(batch, steps, inputs, units):
-    """Forward-pass FLOPs of an LSTM (matrix products + element-wise work)."""
-    return batch * steps * (2 * (inputs + units) * 4 * units + 17 * units)
 
 
 def _variants(keras_layer, steps):
@@ -190,14 +185,6 @@ def machine():
             "load_average_at_start": list(os.getloadavg())}
 
 
-def _write_atomic(path, write):
-    """Write through `write(tmp_path)`, then rename onto `path`."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    write(tmp)
-    os.replace(tmp, path)
-
-
 def markdown(report):
     m = report["machine"]
     lines = [
@@ -271,7 +258,7 @@ def plot(report, path):
     ax.set_title("LSTM forward+backward time relative to Keras (below 1 = faster)")
     ax.legend(fontsize=8, ncol=2)
     fig.tight_layout()
-    _write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
+    write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
     plt.close(fig)
 
 
@@ -305,10 +292,10 @@ def main(argv=None):
                                       for v in e["variants"].values())
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomic(out.with_suffix(".json"), lambda tmp: tmp.write_text(
+    write_atomic(with_extension(out, ".json"), lambda tmp: tmp.write_text(
         json.dumps(report, indent=2) + "\n", encoding="utf-8"))
     text = markdown(report)
-    _write_atomic(out.with_suffix(".md"), lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    plot(report, out.with_suffix(".png"))
+    write_atomic(with_extension(out, ".md"), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    plot(report, with_extension(out, ".png"))
     print(text)
     return 0 if report["all_checks_passed"] else 1

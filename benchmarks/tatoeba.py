@@ -20,10 +20,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+from benchmarks.common import RESULTS, with_extension, write_atomic
 from tf_lstm import cli
 from tf_lstm.training import write_json
 
-RESULTS = Path(__file__).resolve().parent / "results"
 # The model for real data: a larger vocabulary and model than the demo's.
 SETTINGS = {"embedding_dim": 256, "units": 256, "dropout": 0.3, "lr_decay": 0.8,
             "max_source_vocabulary": 8000, "max_target_vocabulary": 10000,
@@ -69,20 +69,18 @@ def main(argv=None):
     examples = ["| English | reference | ours (greedy) |", "|---|---|---|"]
     examples += [f"| {x['english']} | {x['reference']} | {x['greedy']} |"
                  for x in results.pop("examples")]
-    private = out.with_name(out.name + ".private.md")
+    private = with_extension(out, ".private.md")
     _write_text(private, "\n".join(["# Example test translations (Tatoeba text: "
                                     "not for the repository)", ""] + examples))
     lines += ["", f"Example translations: `{private.name}` (git-ignored: Tatoeba text)."]
-    write_json(out.with_suffix(".json"), results)
-    _write_text(out.with_suffix(".md"), "\n".join(lines))
+    write_json(with_extension(out, ".json"), results)
+    _write_text(with_extension(out, ".md"), "\n".join(lines))
     print("\n".join(lines))
     return 0
 
 
 def _write_text(path, text):
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, lambda tmp: tmp.write_text(text + "\n", encoding="utf-8"))
 
 
 if __name__ == "__main__":

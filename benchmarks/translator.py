@@ -27,7 +27,6 @@ batched (median of several runs after a warm-up).
 
 import argparse
 import dataclasses
-import json
 import os
 import platform
 import statistics
@@ -38,13 +37,13 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from benchmarks.common import RESULTS, with_extension, write_atomic
 from tf_lstm import text, training
 from tf_lstm.data import normalize
 from tf_lstm.evaluate import evaluate
 from tf_lstm.inference import StringTranslator
 from tf_lstm.translate import TranslatorConfig
 
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def fixed_length_arrays(prepared, pairs):
@@ -157,7 +156,7 @@ def main(argv=None):
                    timestamp=time.strftime("%Y-%m-%d %H:%M:%S"))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    training.write_json(out.with_suffix(".json"), results)
+    training.write_json(with_extension(out, ".json"), results)
     t, d = results["training"], results["decoding"]
     lines = ["# Translator throughput", "", f"Command: `{results['command']}`  ",
              f"Machine: {results['machine']}, {results['timestamp']}", "",
@@ -174,9 +173,8 @@ def main(argv=None):
               "| decoding (test split) | sentences/s |", "|---|---|",
               f"| greedy | {d['greedy_sentences_per_second']:.0f} |",
               f"| beam width 4 | {d['beam4_sentences_per_second']:.0f} |"]
-    tmp = out.with_suffix(".md.tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    os.replace(tmp, out.with_suffix(".md"))
+    write_atomic(with_extension(out, ".md"), lambda tmp: tmp.write_text(
+        "\n".join(lines) + "\n", encoding="utf-8"))
     print("\n".join(lines))
     return 0
 
