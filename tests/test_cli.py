@@ -29,3 +29,16 @@ def test_config_overrides_are_validated(tmp_path):
     import pytest
     with pytest.raises(SystemExit, match="expected KEY=VALUE"):
         cli.main(["train", "--fast", "--run-dir", str(tmp_path), "--set", "colour=3"])
+    with pytest.raises(ValueError, match="`length_grouping` must be"):
+        cli.main(["train", "--fast", "--run-dir", str(tmp_path),
+                  "--set", "length_grouping=shortest"])
+
+
+def test_config_overrides_parse_each_field_by_its_type():
+    import argparse
+
+    args = argparse.Namespace(fast=False, epochs=0, command="train", set=[
+        "length_grouping=sorted", "batch_size=256", "learning_rate=0.004"])
+    config = cli._config(args)
+    assert (config.length_grouping, config.batch_size, config.learning_rate) == (
+        "sorted", 256, 0.004)

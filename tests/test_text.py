@@ -66,3 +66,67 @@ def test_max_length_drops_long_pairs():
     kept = sum(int(b[1].shape[0]) for b in text.make_dataset(
         source, target, batch_size=4, max_length=6))
     assert kept == 24  # 8 copies each of the three pairs whose sides fit in 6 tokens
+
+
+def _random_pairs(count, seed=0):
+    """Ragged source/target ids, lengths 1-19 and correlated as in translations
+    (target = source length -2..+3 tokens), the target framed by START/END."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(1, 20, size=count)
+    source = [list(rng.integers(4, 50, size=n)) for n in lengths]
+    target = [[text.START_ID, *rng.integers(4, 50, size=max(1, n + rng.integers(-2, 4))),
+               text.END_ID] for n in lengths]
+    return tf.ragged.constant(source, dtype=tf.int64), tf.ragged.constant(target, dtype=tf.int64)
+
+
+def _padding(batches):
+    """(source, target) padded positions per real token over `batches`."""
+    sizes = np.zeros(4)
+    for (src, _), tgt_out in batches:
+        sizes += [np.size(src), np.count_nonzero(src), np.size(tgt_out),
+                  np.count_nonzero(tgt_out)]
+    return sizes[0] / sizes[1], sizes[2] / sizes[3]
+
+
+def _rows(batches):
+    return sorted(tuple(row[row != 0]) + (-1,) + tuple(out[out != 0])
+                  for (src, _), tgt_out in batches
+                  for row, out in zip(src.numpy(), tgt_out.numpy()))
+
+
+def test_sorted_grouping_leaves_little_padding_on_either_side():
+    source, target = _random_pairs(2000)
+    buckets = list(text.make_dataset(source, target, batch_size=32, seed=1))
+    dataset = text.make_dataset(source, target, batch_size=32, seed=1, grouping="sorted",
+                                pool_batches=100)
+    first, second = list(dataset), list(dataset)
+    assert _rows(first) == _rows(buckets)  # every pair once, unchanged
+    assert all(b[1].shape[0] <= 32 for b in first)
+    source_padding, target_padding = _padding(first)
+    bucket_source, bucket_target = _padding(buckets)
+    # buckets key on the longer side only; sorting takes target, then source
+    assert target_padding < 1.05 and target_padding < bucket_target - 0.05
+    assert source_padding < 1.15 and source_padding < bucket_source - 0.1
+    # batches come in a new order each epoch, the same order for the same seed
+    assert [b[1].shape for b in first] != [b[1].shape for b in second]
+    again = list(text.make_dataset(source, target, batch_size=32, seed=1,
+                                   grouping="sorted", pool_batches=100))
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(first, again))
+
+
+def test_sorted_grouping_without_shuffling_keeps_pools_in_order():
+    source, target = _random_pairs(100)
+    batches = list(text.make_dataset(source, target, batch_size=10, shuffle=False,
+                                     grouping="sorted", pool_batches=100))
+    lengths = [int(np.count_nonzero(b[1], axis=1).max()) for b in batches]
+    assert lengths == sorted(lengths)
+
+
+def test_make_dataset_rejects_an_unknown_grouping():
+    source, target = _random_pairs(4)
+    with pytest.raises(ValueError, match="`grouping` must be one of .*'sorted'.*Received: grouping='sort'"):
+        text.make_dataset(source, target, grouping="sort")
+    with pytest.raises(ValueError, match="pool_batches"):
+        text.make_dataset(source, target, grouping="sorted", pool_batches=0)

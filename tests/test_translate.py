@@ -92,6 +92,9 @@ def test_config_is_validated_and_round_trips(tmp_path):
         TranslatorConfig(dropout=1.0)
     with pytest.raises(ValueError, match=r"`lr_decay` must be in \(0, 1\]"):
         TranslatorConfig(lr_decay=0.0)
+    with pytest.raises(ValueError, match="`length_grouping` must be 'buckets' or 'sorted'. "
+                                         "Received: length_grouping='sort'"):
+        TranslatorConfig(length_grouping="sort")
     m = model()
     source, target_in = np.array([[5, 6, 0]]), np.array([[2, 4]])
     before = m((source, target_in))

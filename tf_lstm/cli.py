@@ -51,7 +51,8 @@ def _config(args):
         if key not in fields or not value:
             raise SystemExit(f"--set {item!r}: expected KEY=VALUE with KEY one of "
                              f"{sorted(fields)}")
-        values[key] = (float if fields[key] in (float, "float") else int)(value)
+        kind = {"float": float, "str": str}.get(getattr(fields[key], "__name__", fields[key]), int)
+        values[key] = kind(value)
     if args.epochs:
         values["epochs"] = args.epochs
     elif args.command == "demo" and not args.fast:

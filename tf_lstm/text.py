@@ -88,8 +88,11 @@ def encode_pairs(pairs, source_vectorizer, target_vectorizer, normalize):
     return source, target
 
 
+GROUPINGS = ("buckets", "sorted")
+
+
 def make_dataset(source, target, batch_size=64, shuffle=True, seed=0,
-                 bucket_width=4, max_length=None):
+                 bucket_width=4, max_length=None, grouping="buckets", pool_batches=100):
     """A `tf.data.Dataset` of `((source_ids, target_in), target_out)` batches.
 
     Args:
@@ -97,10 +100,20 @@ def make_dataset(source, target, batch_size=64, shuffle=True, seed=0,
         batch_size: pairs per batch.
         shuffle: shuffle the pairs each epoch (deterministically from `seed`).
         seed: shuffling seed.
-        bucket_width: pairs whose longer side falls in the same
-            `bucket_width`-token range are batched together.
+        bucket_width: with `grouping="buckets"`, pairs whose longer side falls
+            in the same `bucket_width`-token range are batched together.
         max_length: if given, pairs with a side longer than this are dropped
             (counted in a warning by the caller, not silently truncated).
+        grouping: how pairs of similar length are put together.
+            "buckets" (the default, which the notebooks and the demo use):
+            `bucket_width`-token ranges of the longer side; the shorter side
+            can still carry much padding (on the demo corpus 1.37 source
+            positions per real token at batch 64).
+            "sorted": each shuffled pool of `pool_batches * batch_size` pairs
+            is sorted by target length, then source length, cut into batches,
+            and the batches shuffled (the way fairseq and tensor2tensor batch):
+            both sides nearly unpadded.
+        pool_batches: with `grouping="sorted"`, batches per sorted pool.
 
     Returns:
         A dataset whose batches are padded with 0 to their own longest
@@ -109,6 +122,10 @@ def make_dataset(source, target, batch_size=64, shuffle=True, seed=0,
     """
     checks.positive_int("batch_size", batch_size)
     checks.positive_int("bucket_width", bucket_width)
+    checks.positive_int("pool_batches", pool_batches)
+    if grouping not in GROUPINGS:
+        raise ValueError(f"Argument `grouping` must be one of {GROUPINGS}. "
+                         f"Received: grouping={grouping!r}")
     lengths = np.maximum(source.row_lengths().numpy(), target.row_lengths().numpy() - 1)
     dataset = tf.data.Dataset.from_tensor_slices((source, target))
     if max_length is not None:
@@ -120,9 +137,33 @@ def make_dataset(source, target, batch_size=64, shuffle=True, seed=0,
     longest = int(lengths.max()) if len(lengths) else 1
     boundaries = list(range(bucket_width + 1, longest + 1, bucket_width))
     dataset = dataset.map(lambda s, t: ((s, t[:-1]), t[1:]))
+    if grouping == "sorted":
+        return _sorted_batches(dataset, batch_size, pool_batches, shuffle, seed)
     dataset = dataset.bucket_by_sequence_length(
         lambda inputs, _: tf.maximum(tf.shape(inputs[0])[0], tf.shape(inputs[1])[0]),
         bucket_boundaries=boundaries,
         bucket_batch_sizes=[batch_size] * (len(boundaries) + 1),
         padded_shapes=(([None], [None]), [None]))
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def _sorted_batches(dataset, batch_size, pool_batches, shuffle, seed):
+    """Batches cut from length-sorted pools of pairs (see `make_dataset`)."""
+    def sort_pool(inputs, target_out):  # (pool, longest) each, padded with 0
+        source, target_in = inputs
+        lengths = [tf.math.count_nonzero(x, axis=1) for x in (target_out, source)]
+        order = tf.argsort(lengths[0] * 2**20 + lengths[1], stable=True)  # target first
+        return ((tf.gather(source, order), tf.gather(target_in, order)),
+                tf.gather(target_out, order))
+
+    def unpad(inputs, target_out):  # id 0 is only ever padding, at the end
+        strip = lambda ids: ids[:tf.math.count_nonzero(ids, dtype=tf.int32)]  # noqa: E731
+        return (strip(inputs[0]), strip(inputs[1])), strip(target_out)
+
+    shapes = (([None], [None]), [None])
+    dataset = (dataset.padded_batch(batch_size * pool_batches, padded_shapes=shapes)
+               .map(sort_pool).unbatch().map(unpad)
+               .padded_batch(batch_size, padded_shapes=shapes))
+    if shuffle:
+        dataset = dataset.shuffle(pool_batches, seed=seed, reshuffle_each_iteration=True)
     return dataset.prefetch(tf.data.AUTOTUNE)

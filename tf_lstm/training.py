@@ -60,7 +60,8 @@ def prepare(splits, config):
         source, target = text.encode_pairs(splits[name], *vectorizers, normalize)
         datasets[name] = text.make_dataset(
             source, target, batch_size=config.batch_size, shuffle=shuffle,
-            seed=config.seed, max_length=config.max_length)
+            seed=config.seed, max_length=config.max_length,
+            grouping=config.length_grouping)
         source_len, target_len = source.row_lengths(), target.row_lengths() - 1
         kept = (source_len <= config.max_length) & (target_len <= config.max_length)
         dropped = int(tf.size(kept)) - int(tf.reduce_sum(tf.cast(kept, tf.int32)))

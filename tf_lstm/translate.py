@@ -41,6 +41,7 @@ class TranslatorConfig:
     max_target_vocabulary: int = 8000   # French vocabulary cap, reserved ids included
     max_length: int = 40           # longest sentence (tokens) used in training/decoding
     batch_size: int = 64           # sentence pairs per training batch
+    length_grouping: str = "buckets"  # "buckets" or "sorted": see tf_lstm.text.make_dataset
     learning_rate: float = 2e-3    # Adam learning rate of the first epoch
     lr_decay: float = 1.0          # multiply the learning rate by this after each epoch
     clipnorm: float = 1.0          # clip each weight gradient's norm (Keras clipnorm is per tensor)
@@ -53,6 +54,9 @@ class TranslatorConfig:
                      "max_target_vocabulary", "max_length", "batch_size",
                      "epochs", "patience"):
             checks.positive_int(name, getattr(self, name))
+        if self.length_grouping not in ("buckets", "sorted"):
+            raise ValueError("Argument `length_grouping` must be 'buckets' or 'sorted'. "
+                             f"Received: length_grouping={self.length_grouping!r}")
         for name in ("dropout",):
             value = getattr(self, name)
             if not 0.0 <= value < 1.0:
