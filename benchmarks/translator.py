@@ -1,21 +1,24 @@
 """Translator throughput: training tokens/s and decoding sentences/s.
 
     python -m benchmarks.translator [--data synthetic_en_fr|PATH] [--epochs 5]
-                                    [--ours-set batch_size=256 --ours-set learning_rate=0.004]
-                                    [--ours-epochs 8]
+        [--variant batch_size=256,learning_rate=0.004,length_grouping=sorted ...]
+        [--ours-set KEY=VALUE ...] [--ours-epochs 8]
 
-Training: the same model trained two or three ways, in the same process, epochs
-alternating:
+Training: the same model trained two or more ways, in the same process, epochs
+alternating (every variant on the same pairs: those with no side longer than
+`max_length`):
 
 - "straightforward": every pair padded to the longest sentence of the corpus,
   NumPy arrays into `model.fit` with its defaults (what the keras-io and many
   tutorial recipes do);
 - "bucketed": `tf_lstm.training.prepare`'s datasets, bucketed by length and
   padded per batch, prefetched; the same config;
-- "bucketed, batch_size=256, ..." (with ``--ours-set batch_size=256 ...``):
+- "bucketed, batch_size=256, ..." (each ``--variant``, or ``--ours-set``):
   the same pipeline with the config fields given (a larger batch gives each
   sequential LSTM step more rows to spread over the cores; a larger learning
-  rate makes up for fewer updates per epoch).
+  rate makes up for fewer updates per epoch; ``length_grouping=sorted`` cuts
+  batches from length-sorted pools, which removes most of the padding that
+  buckets keyed on the longer side leave on the shorter one).
 
 Throughput counts only real target tokens (padding excluded), so padding is a
 cost, not a bonus. Each variant then decodes the validation split and reports
@@ -46,11 +49,19 @@ from tf_lstm.translate import TranslatorConfig
 
 
 
-def fixed_length_arrays(prepared, pairs):
-    """Pairs as NumPy arrays padded to the corpus's longest sentence."""
+def fixed_length_arrays(prepared, pairs, max_length):
+    """Pairs as NumPy arrays padded to the corpus's longest sentence.
+
+    Pairs with a side longer than `max_length` tokens are left out, as
+    `tf_lstm.training.prepare` leaves them out: every variant trains on the
+    same pairs.
+    """
     source, target = text.encode_pairs(
         pairs, text.make_vectorizer(prepared.source_vocabulary),
         text.make_vectorizer(prepared.target_vocabulary), normalize)
+    kept = ((source.row_lengths() <= max_length)
+            & (target.row_lengths() - 1 <= max_length))
+    source, target = tf.ragged.boolean_mask(source, kept), tf.ragged.boolean_mask(target, kept)
     source = source.to_tensor(0).numpy()                       # (n, longest source)
     target = target.to_tensor(0).numpy()                       # (n, longest target + 2)
     return (source, target[:, :-1]), target[:, 1:]
@@ -78,8 +89,12 @@ def main(argv=None):
                         help="config field for every variant")
     parser.add_argument("--ours-set", action="append", default=[], metavar="KEY=VALUE",
                         help="config field for a third variant: bucketed with these changes")
+    parser.add_argument("--variant", action="append", default=[],
+                        metavar="KEY=VALUE[,KEY=VALUE...]",
+                        help="one more variant, the bucketed pipeline with these config "
+                             "fields (repeatable; --ours-set makes one too)")
     parser.add_argument("--ours-epochs", type=int, default=0,
-                        help="epochs of the third variant (default: --epochs); e.g. twice "
+                        help="epochs of the extra variants (default: --epochs); e.g. twice "
                              "--epochs to compare BLEU at about equal training time")
     args = parser.parse_args(argv)
     splits = training.load_splits(training.DataSpec(data=args.data))
@@ -97,13 +112,15 @@ def main(argv=None):
     config = TranslatorConfig(epochs=1, **parse(args.set))
     configs = {"straightforward": config, "bucketed": config}
     epochs = {"straightforward": args.epochs, "bucketed": args.epochs}
-    ours_overrides = parse(args.ours_set)
-    if ours_overrides:
-        name = "bucketed, " + ", ".join(f"{k}={v}" for k, v in ours_overrides.items())
-        configs[name] = dataclasses.replace(config, **ours_overrides)
+    extra = [parse(args.ours_set)] if args.ours_set else []
+    extra += [parse(variant.split(",")) for variant in args.variant]
+    for overrides in extra:
+        name = "bucketed, " + ", ".join(f"{k}={v}" for k, v in overrides.items())
+        configs[name] = dataclasses.replace(config, **overrides)
         epochs[name] = args.ours_epochs or args.epochs
     prepared = {name: training.prepare(splits, c) for name, c in configs.items()}
-    (x_train, y_train) = fixed_length_arrays(prepared["straightforward"], splits["train"])
+    (x_train, y_train) = fixed_length_arrays(prepared["straightforward"], splits["train"],
+                                             config.max_length)
     real_tokens = int(np.count_nonzero(y_train))
     padded_tokens = int(y_train.size)
 

@@ -47,6 +47,22 @@ def test_translator_benchmark_writes_its_results(tmp_path):
     assert results["decoding"]["greedy_sentences_per_second"] > 0
 
 
+def test_translator_benchmark_takes_several_variants(tmp_path):
+    from benchmarks import translator
+    out = tmp_path / "translator.variants"  # a dotted stem keeps its dots
+    assert translator.main(["--epochs", "1", "--limit-train", "200", "--out", str(out),
+                            "--set", "units=8", "--set", "embedding_dim=4",
+                            "--variant", "batch_size=128",
+                            "--variant", "batch_size=128,length_grouping=sorted"]) == 0
+    results = json.loads((tmp_path / "translator.variants.json").read_text())
+    assert list(results["training"]) == [
+        "straightforward", "bucketed", "bucketed, batch_size=128",
+        "bucketed, batch_size=128, length_grouping=sorted"]
+    assert results["configs"]["bucketed, batch_size=128, length_grouping=sorted"][
+        "length_grouping"] == "sorted"
+    assert (tmp_path / "translator.variants.md").exists()
+
+
 def test_translator_benchmark_refuses_an_unknown_config_field(tmp_path, capsys):
     import pytest
 
