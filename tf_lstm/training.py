@@ -78,7 +78,7 @@ def build_translator(prepared, config):
     """A compiled `Translator` for the prepared vocabularies."""
     keras.utils.set_random_seed(config.seed)
     model = Translator(prepared.source_vocabulary, prepared.target_vocabulary, config)
-    ids = tf.ones((1, 1), tf.int64)
+    ids = tf.ones((1, 2), tf.int64)  # 2 steps: softmax over 1 source step makes Keras warn
     model((ids, ids))  # build the weights now (BackupAndRestore needs them)
     return compile_translator(model)
 
