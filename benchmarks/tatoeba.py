@@ -39,6 +39,9 @@ def main(argv=None):
     parser.add_argument("--test", type=int, default=2000, help="held-out test pairs")
     parser.add_argument("--valid", type=int, default=1000, help="held-out valid pairs")
     parser.add_argument("--run-dir", help="run directory (default: a temporary one)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="change one of the model settings (a TranslatorConfig field), "
+                             "e.g. --set batch_size=256")
     parser.add_argument("--out", default=str(RESULTS / "tatoeba_fra_eng"),
                         help="results path without extension (.json and .md written)")
     args = parser.parse_args(argv)
@@ -49,10 +52,13 @@ def main(argv=None):
                "--valid", str(args.valid), "--minutes", str(args.minutes)]
     for key, value in SETTINGS.items():
         command += ["--set", f"{key}={value}"]
+    for item in args.set:  # later --set wins; tf_lstm.cli checks the keys and values
+        command += ["--set", item]
     cli.main(command)
     results = json.loads((Path(run_dir) / "results.json").read_text(encoding="utf-8"))
     results.update(command="python -m benchmarks.tatoeba --data " + args.data
-                   + f" --minutes {args.minutes:g}", run_dir=run_dir,
+                   + f" --minutes {args.minutes:g}"
+                   + "".join(f" --set {item}" for item in args.set), run_dir=run_dir,
                    machine=f"{platform.machine()}, {os.cpu_count()} cores, "
                            f"Python {platform.python_version()}")
     out = Path(args.out)

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from benchmarks import tatoeba
 
 
@@ -12,8 +14,10 @@ def test_tatoeba_benchmark_writes_its_results(tmp_path):
     out = tmp_path / "results" / "tatoeba"
     assert tatoeba.main(["--data", str(data), "--minutes", "0.001", "--test", "20",
                          "--valid", "10", "--run-dir", str(tmp_path / "run"),
-                         "--out", str(out)]) == 0
+                         "--set", "batch_size=16", "--out", str(out)]) == 0
     results = json.loads(out.with_suffix(".json").read_text())
+    assert results["config"]["batch_size"] == 16  # --set overrides the settings
+    assert results["command"].endswith("--set batch_size=16")
     assert results["pairs"] == {"train": 90, "valid": 10, "test": 20}
     assert results["epochs_run"] == 1 and results["train_seconds"] > 0
     assert "BLEU" in out.with_suffix(".md").read_text()
@@ -44,6 +48,10 @@ def test_translator_benchmark_writes_its_results(tmp_path):
         run["speedup"] for run in results["training"].values())
     assert larger in out.with_suffix(".md").read_text()
     assert results["real_target_tokens"] < results["fixed_length_target_tokens"]
+    fixed = results["training"]["straightforward"]["positions_per_real_token"]
+    assert fixed["target"] == pytest.approx(
+        results["fixed_length_target_tokens"] / results["real_target_tokens"])
+    assert results["training"]["bucketed"]["positions_per_real_token"]["target"] < fixed["target"]
     assert results["decoding"]["greedy_sentences_per_second"] > 0
 
 
@@ -64,9 +72,33 @@ def test_translator_benchmark_takes_several_variants(tmp_path):
 
 
 def test_translator_benchmark_refuses_an_unknown_config_field(tmp_path, capsys):
-    import pytest
-
     from benchmarks import translator
     with pytest.raises(SystemExit):
         translator.main(["--ours-set", "batchsize=128", "--out", str(tmp_path / "t")])
     assert "KEY a TranslatorConfig field, got 'batchsize=128'" in capsys.readouterr().err
+
+
+def test_padding_counts_positions_per_real_token():
+    import numpy as np
+
+    from benchmarks.translator import padding
+    source = np.array([[5, 6, 0, 0], [7, 0, 0, 0]])     # 3 real of 8
+    target_out = np.array([[4, 3, 0], [4, 5, 3]])        # 5 real of 6
+    assert padding([((source, None), target_out)]) == {"source": 8 / 3, "target": 6 / 5}
+
+
+def test_straightforward_arrays_leave_out_the_pairs_prepare_leaves_out():
+    import warnings
+
+    from benchmarks.translator import fixed_length_arrays
+    from tf_lstm import training
+    from tf_lstm.translate import TranslatorConfig
+    pairs = [("I eat.", "Je mange."), ("one two three four five six", "un deux trois"),
+             ("You eat.", "Tu manges.")] * 4
+    config = TranslatorConfig(max_length=4, batch_size=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # prepare warns about the long pairs
+        prepared = training.prepare({"train": pairs, "valid": pairs}, config)
+    (source, target_in), target_out = fixed_length_arrays(prepared, pairs, config.max_length)
+    assert len(source) == len(target_in) == len(target_out) == 8
+    assert int((target_out != 0).sum()) == prepared.train_tokens
