@@ -190,7 +190,8 @@ class Backend:
             self.jax.block_until_ready(value)
 
     def precise(self):
-        """A context with TF32 off (for comparing the two paths' numbers)."""
+        """A context computing in full float32, for comparing the two paths'
+        numbers: TF32 off on PyTorch, "highest" matmul precision on JAX."""
         import contextlib
 
         if self.name == "jax":
