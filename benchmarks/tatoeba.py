@@ -13,6 +13,7 @@ sentences, which must not enter the repository: `*.private.*` is git-ignored.
 """
 
 import argparse
+import csv
 import json
 import os
 import platform
@@ -61,12 +62,16 @@ def main(argv=None):
                    + "".join(f" --set {item}" for item in args.set), run_dir=run_dir,
                    machine=f"{platform.machine()}, {os.cpu_count()} cores, "
                            f"Python {platform.python_version()}")
+    with open(Path(run_dir) / "history.csv", newline="", encoding="utf-8") as f:
+        results["history"] = [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     lines = [f"# Tatoeba English->French ({results['pairs']['test']} held-out test pairs)",
              "", f"Command: `{results['command']}`  ", f"Machine: {results['machine']}  ",
              f"Training: {results['epochs_run']} epochs, "
              f"{results['train_seconds'] / 60:.1f} minutes", "",
+             "Validation loss after each epoch: "
+             + ", ".join(f"{row['val_loss']:.2f}" for row in results["history"]), "",
              "| decoding | BLEU | chrF | sentences/s |", "|---|---|---|---|"]
     for key in ("greedy", "beam4"):
         s = results[key]

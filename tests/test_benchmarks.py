@@ -20,7 +20,11 @@ def test_tatoeba_benchmark_writes_its_results(tmp_path):
     assert results["command"].endswith("--set batch_size=16")
     assert results["pairs"] == {"train": 90, "valid": 10, "test": 20}
     assert results["epochs_run"] == 1 and results["train_seconds"] > 0
-    assert "BLEU" in out.with_suffix(".md").read_text()
+    [epoch] = results["history"]  # the run's history.csv, one row per epoch
+    assert epoch["epoch"] == 0 and epoch["val_loss"] > 0
+    markdown = out.with_suffix(".md").read_text()
+    assert "BLEU" in markdown
+    assert f"Validation loss after each epoch: {epoch['val_loss']:.2f}\n" in markdown
     assert "examples" not in results  # corpus text goes to the git-ignored file only
     assert "I have" in (tmp_path / "results" / "tatoeba.private.md").read_text()
 
