@@ -6,7 +6,8 @@ Trains the translator on the Anki/Tatoeba file given by path (never committed),
 holding out 2,000 test pairs whose English sentences never occur in training
 (`tf_lstm.data.split_pairs`), for at most `--minutes` of training, then writes
 sacreBLEU BLEU and chrF (greedy and beam width 4, default tokenisation,
-against the true-cased accented references) and the training time to
+against the true-cased accented references), the training time and the
+validation loss after each epoch to
 `benchmarks/results/tatoeba_fra_eng.json` and `.md`, and example translations
 to `benchmarks/results/tatoeba_fra_eng.private.md`. The examples quote Tatoeba
 sentences, which must not enter the repository: `*.private.*` is git-ignored.
