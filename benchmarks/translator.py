@@ -142,12 +142,15 @@ def main(argv=None):
     models = {name: training.build_translator(prepared[name], c) for name, c in configs.items()}
 
     def fit_function(name):
+        # Each call trains epoch e; the schedule gives it learning_rate * lr_decay ** e.
+        schedule = [training.learning_rate_schedule(configs[name])]
         if name == "straightforward":
             return lambda e: models[name].fit(
                 x_train, y_train, batch_size=config.batch_size, epochs=e + 1,
-                initial_epoch=e, verbose=0)
+                initial_epoch=e, verbose=0, callbacks=schedule)
         return lambda e: models[name].fit(prepared[name].train, epochs=e + 1,
-                                          initial_epoch=e, verbose=0, shuffle=False)
+                                          initial_epoch=e, verbose=0, shuffle=False,
+                                          callbacks=schedule)
 
     fits = {name: fit_function(name) for name in configs}
     tokens = {name: real_tokens if name == "straightforward" else prepared[name].train_tokens
@@ -172,6 +175,7 @@ def main(argv=None):
             "epochs": epochs[name],
             "train_seconds": sum(tokens[name] / rate for rate in rates[name]),
             "valid_bleu": scores.bleu, "valid_chrf": scores.chrf,
+            "final_learning_rate": float(model.optimizer.learning_rate),
             "positions_per_real_token": padding(
                 [((x_train[0], x_train[1]), y_train)] if name == "straightforward"
                 else prepared[name].train)}

@@ -34,7 +34,7 @@ def test_translator_benchmark_writes_its_results(tmp_path):
     out = tmp_path / "translator"
     assert translator.main(["--epochs", "2", "--limit-train", "300", "--out", str(out),
                             "--set", "units=16", "--set", "embedding_dim=8",
-                            "--ours-set", "batch_size=128",
+                            "--set", "lr_decay=0.5", "--ours-set", "batch_size=128",
                             "--ours-set", "learning_rate=0.004", "--ours-epochs", "3"]) == 0
     results = json.loads(out.with_suffix(".json").read_text())
     larger = "bucketed, batch_size=128, learning_rate=0.004"
@@ -47,6 +47,10 @@ def test_translator_benchmark_writes_its_results(tmp_path):
         assert len(run["tokens_per_second_per_epoch"]) == run["epochs"]
         assert run["train_seconds"] > 0
         assert 0 <= run["valid_bleu"] <= 100
+        # Each epoch e trained at learning_rate * lr_decay ** e, as in tf_lstm.training.
+        config = results["configs"][name]
+        assert run["final_learning_rate"] == pytest.approx(
+            config["learning_rate"] * 0.5 ** (run["epochs"] - 1))
     assert results["training"]["straightforward"]["speedup"] == 1.0
     assert results["training_speedup"] == max(
         run["speedup"] for run in results["training"].values())

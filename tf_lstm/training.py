@@ -132,8 +132,7 @@ def train(model, prepared, run_dir, verbose="auto", extra_callbacks=()):
                                         save_weights_only=True),
         keras.callbacks.TensorBoard(str(run_dir / "logs")),
         keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
-        keras.callbacks.LearningRateScheduler(
-            lambda epoch: config.learning_rate * config.lr_decay ** epoch),
+        learning_rate_schedule(config),
         *extra_callbacks,
     ]
     with warnings.catch_warnings():
@@ -143,6 +142,12 @@ def train(model, prepared, run_dir, verbose="auto", extra_callbacks=()):
         return model.fit(prepared.train, validation_data=prepared.valid,
                          epochs=config.epochs, callbacks=callbacks, verbose=verbose,
                          shuffle=False)  # the dataset shuffles itself
+
+
+def learning_rate_schedule(config):
+    """The callback that sets `learning_rate * lr_decay ** epoch` before each epoch."""
+    return keras.callbacks.LearningRateScheduler(
+        lambda epoch: config.learning_rate * config.lr_decay ** epoch)
 
 
 def write_json(path, payload):
