@@ -120,6 +120,19 @@ def test_training_curves_have_both_splits_and_labels():
     plt.close(fig)
 
 
+def test_training_curves_of_a_sampled_softmax_run_say_what_the_training_loss_is():
+    from tf_lstm.plots import plot_training_curves
+    fig = plot_training_curves({"loss": [3, 2], "val_loss": [3.1, 2.2],
+                                "val_token_accuracy": [.2, .4]}, sampled_softmax=1024)
+    loss_axes, accuracy_axes = fig.axes
+    assert [t.get_text() for t in loss_axes.get_legend().get_texts()] == \
+        ["training (softmax over 1024 sampled words)", "validation"]
+    # no training accuracy is recorded, so none is drawn or named
+    assert [t.get_text() for t in accuracy_axes.get_legend().get_texts()] == ["validation"]
+    assert len(accuracy_axes.lines) == 1
+    plt.close(fig)
+
+
 def test_attention_heatmap_labels_and_shape_check():
     from tf_lstm.plots import plot_attention
     weights = np.full((2, 3), 1 / 3)

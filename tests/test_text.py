@@ -124,6 +124,21 @@ def test_sorted_grouping_without_shuffling_keeps_pools_in_order():
     assert lengths == sorted(lengths)
 
 
+def test_padded_grouping_pads_every_batch_to_the_longest_kept_sentence():
+    source, target = _random_pairs(300, seed=3)
+    buckets = list(text.make_dataset(source, target, batch_size=32, seed=1, max_length=15))
+    padded = list(text.make_dataset(source, target, batch_size=32, seed=1, max_length=15,
+                                    grouping="padded"))
+    assert _rows(padded) == _rows(buckets)  # the same pairs, every one once
+    source_lengths = source.row_lengths().numpy()
+    target_lengths = target.row_lengths().numpy() - 1
+    kept = (source_lengths <= 15) & (target_lengths <= 15)
+    shapes = {(b[0][0].shape[1], b[0][1].shape[1], b[1].shape[1]) for b in padded}
+    longest_target = target_lengths[kept].max()
+    assert shapes == {(source_lengths[kept].max(), longest_target, longest_target)}
+    assert _padding(padded)[1] > _padding(buckets)[1] + 0.3  # what grouping saves
+
+
 def test_make_dataset_rejects_an_unknown_grouping():
     source, target = _random_pairs(4)
     with pytest.raises(ValueError, match="`grouping` must be one of .*'sorted'.*Received: grouping='sort'"):

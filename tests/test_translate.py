@@ -92,7 +92,8 @@ def test_config_is_validated_and_round_trips(tmp_path):
         TranslatorConfig(dropout=1.0)
     with pytest.raises(ValueError, match=r"`lr_decay` must be in \(0, 1\]"):
         TranslatorConfig(lr_decay=0.0)
-    with pytest.raises(ValueError, match="`length_grouping` must be 'buckets' or 'sorted'. "
+    with pytest.raises(ValueError, match=r"`length_grouping` must be one of \('buckets', "
+                                         r"'sorted', 'padded'\)\. "
                                          "Received: length_grouping='sort'"):
         TranslatorConfig(length_grouping="sort")
     m = model()

@@ -86,7 +86,8 @@ def _train(args, demo=False):
     train_seconds = time.perf_counter() - start
     export.save_keras(model, run_dir / "model.keras")
     training.write_json(run_dir / "data.json", dataclasses.asdict(spec))
-    plots.plot_training_curves(history.history).savefig(run_dir / "curves.png", dpi=100)
+    plots.plot_training_curves(history.history, config.sampled_softmax).savefig(
+        run_dir / "curves.png", dpi=100)
 
     translator = StringTranslator(model)
     scores, hypotheses = evaluate(translator, splits["test"])

@@ -253,26 +253,37 @@ def plot_masking(mask, outputs, unit=0, title=MASKING_TITLE):
     return fig
 
 
-def plot_training_curves(history):
+def plot_training_curves(history, sampled_softmax=0):
     """Loss and token accuracy per epoch, training vs validation.
 
     Args:
         history: a `keras.callbacks.History.history` dict (keys "loss",
-            "val_loss", "token_accuracy", "val_token_accuracy").
+            "val_loss", "token_accuracy", "val_token_accuracy"; a series
+            that is missing is left out).
+        sampled_softmax: the run's `TranslatorConfig.sampled_softmax`. When
+            nonzero the training loss is the sampled loss, which is not the
+            full cross-entropy (for the same weights it is lower on average),
+            so the legend and title say so; there is no training accuracy.
     """
+    training = "training"
+    if sampled_softmax:
+        training = f"training (softmax over {sampled_softmax} sampled words)"
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
     for ax, key, label in ((axes[0], "loss", "cross-entropy (nats/token)"),
                            (axes[1], "token_accuracy", "token accuracy")):
-        for prefix, style in (("", "o-"), ("val_", "s--")):
+        for prefix, style, color in (("", "o-", "C0"), ("val_", "s--", "C1")):
             values = history.get(prefix + key, [])
-            ax.plot(np.arange(1, len(values) + 1), values, style,
-                    label="validation" if prefix else "training")
+            if len(values):
+                ax.plot(np.arange(1, len(values) + 1), values, style, color=color,
+                        label="validation" if prefix else training)
         ax.set_xlabel("epoch")
         ax.set_ylabel(label)
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.grid(alpha=0.3)
         ax.legend()
-    axes[0].set_title("Loss per real target token\n(a widening gap = over-fitting)")
+    axes[0].set_title("Loss per real target token\n"
+                      + ("(training: the sampled loss, not the full one)" if sampled_softmax
+                         else "(a widening gap = over-fitting)"))
     axes[1].set_title("Next-token accuracy, teacher forcing\n(padding never counted)")
     fig.tight_layout()
     return fig

@@ -88,7 +88,7 @@ def encode_pairs(pairs, source_vectorizer, target_vectorizer, normalize):
     return source, target
 
 
-GROUPINGS = ("buckets", "sorted")
+GROUPINGS = ("buckets", "sorted", "padded")
 
 
 def make_dataset(source, target, batch_size=64, shuffle=True, seed=0,
@@ -113,11 +113,15 @@ def make_dataset(source, target, batch_size=64, shuffle=True, seed=0,
             is sorted by target length, then source length, cut into batches,
             and the batches shuffled (the way fairseq and tensor2tensor batch):
             both sides nearly unpadded.
+            "padded": no grouping, every batch padded to the longest kept
+            sentence of the corpus on each side: the straightforward way
+            (`benchmarks.translator`'s baseline feeds the same padding from
+            NumPy arrays), for comparing the others against.
         pool_batches: with `grouping="sorted"`, batches per sorted pool.
 
     Returns:
         A dataset whose batches are padded with 0 to their own longest
-        sequence and prefetched. `target_in` is `target[:-1]` (starts with
+        sequence (with "padded", the corpus's) and prefetched. `target_in` is `target[:-1]` (starts with
         `[START]`), `target_out` is `target[1:]` (ends with `[END]`).
     """
     checks.positive_int("batch_size", batch_size)
@@ -126,12 +130,16 @@ def make_dataset(source, target, batch_size=64, shuffle=True, seed=0,
     if grouping not in GROUPINGS:
         raise ValueError(f"Argument `grouping` must be one of {GROUPINGS}. "
                          f"Received: grouping={grouping!r}")
-    lengths = np.maximum(source.row_lengths().numpy(), target.row_lengths().numpy() - 1)
+    source_lengths = source.row_lengths().numpy()
+    target_lengths = target.row_lengths().numpy() - 1          # target_in / target_out
+    lengths = np.maximum(source_lengths, target_lengths)
     dataset = tf.data.Dataset.from_tensor_slices((source, target))
     if max_length is not None:
         dataset = dataset.filter(lambda s, t: tf.logical_and(
             tf.shape(s)[0] <= max_length, tf.shape(t)[0] - 1 <= max_length))
-        lengths = lengths[lengths <= max_length]
+        kept = lengths <= max_length
+        lengths, source_lengths, target_lengths = (
+            lengths[kept], source_lengths[kept], target_lengths[kept])
     if shuffle:
         dataset = dataset.shuffle(len(lengths), seed=seed, reshuffle_each_iteration=True)
     longest = int(lengths.max()) if len(lengths) else 1
@@ -139,6 +147,12 @@ def make_dataset(source, target, batch_size=64, shuffle=True, seed=0,
     dataset = dataset.map(lambda s, t: ((s, t[:-1]), t[1:]))
     if grouping == "sorted":
         return _sorted_batches(dataset, batch_size, pool_batches, shuffle, seed)
+    if grouping == "padded":
+        return dataset.padded_batch(
+            batch_size, padded_shapes=(([source_lengths.max(initial=1)],
+                                        [target_lengths.max(initial=1)]),
+                                       [target_lengths.max(initial=1)])
+        ).prefetch(tf.data.AUTOTUNE)
     dataset = dataset.bucket_by_sequence_length(
         lambda inputs, _: tf.maximum(tf.shape(inputs[0])[0], tf.shape(inputs[1])[0]),
         bucket_boundaries=boundaries,
