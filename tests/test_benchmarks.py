@@ -69,13 +69,22 @@ def test_translator_benchmark_takes_several_variants(tmp_path):
     assert translator.main(["--epochs", "1", "--limit-train", "200", "--out", str(out),
                             "--set", "units=8", "--set", "embedding_dim=4",
                             "--variant", "batch_size=128",
-                            "--variant", "batch_size=128,length_grouping=sorted"]) == 0
+                            "--variant", "batch_size=128,length_grouping=sorted",
+                            "--variant", "length_grouping=padded",
+                            "--variant", "length_grouping=sorted,sampled_softmax=16"]) == 0
     results = json.loads((tmp_path / "translator.variants.json").read_text())
+    padded, sampled = ("bucketed, length_grouping=padded",
+                       "bucketed, length_grouping=sorted, sampled_softmax=16")
     assert list(results["training"]) == [
         "straightforward", "bucketed", "bucketed, batch_size=128",
-        "bucketed, batch_size=128, length_grouping=sorted"]
+        "bucketed, batch_size=128, length_grouping=sorted", padded, sampled]
     assert results["configs"]["bucketed, batch_size=128, length_grouping=sorted"][
         "length_grouping"] == "sorted"
+    assert results["configs"][sampled]["sampled_softmax"] == 16
+    assert 0 <= results["training"][sampled]["valid_bleu"] <= 100
+    # "padded" batches hold what the straightforward arrays hold
+    assert results["training"][padded]["positions_per_real_token"] == pytest.approx(
+        results["training"]["straightforward"]["positions_per_real_token"])
     assert (tmp_path / "translator.variants.md").exists()
 
 
