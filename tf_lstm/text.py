@@ -121,8 +121,9 @@ def make_dataset(source, target, batch_size=64, shuffle=True, seed=0,
 
     Returns:
         A dataset whose batches are padded with 0 to their own longest
-        sequence (with "padded", the corpus's) and prefetched. `target_in` is `target[:-1]` (starts with
-        `[START]`), `target_out` is `target[1:]` (ends with `[END]`).
+        sequence (with "padded", the corpus's) and prefetched. `target_in`
+        is `target[:-1]` (starts with `[START]`), `target_out` is
+        `target[1:]` (ends with `[END]`).
     """
     checks.positive_int("batch_size", batch_size)
     checks.positive_int("bucket_width", bucket_width)
