@@ -14,7 +14,9 @@ Scores are scaled by 1/sqrt(units): without it, attention collapses onto one
 source position early in training.
 
 Padding is id 0 everywhere (`tf_lstm.text`); `masked_loss` and
-`MaskedAccuracy` never count it.
+`MaskedAccuracy` never count it. Training may instead use a sampled softmax
+(`TranslatorConfig.sampled_softmax`, `sampled_softmax_loss`): the same model,
+scored in training against a sample of the target vocabulary.
 
 The model is written in `keras.ops` only, so it runs on any Keras 3 backend
 (TensorFlow here; `benchmarks/gpu.py` trains it with PyTorch and JAX on a GPU).
