@@ -149,11 +149,11 @@ def make_dataset(source, target, batch_size=64, shuffle=True, seed=0,
     if grouping == "sorted":
         return _sorted_batches(dataset, batch_size, pool_batches, shuffle, seed)
     if grouping == "padded":
-        return dataset.padded_batch(
-            batch_size, padded_shapes=(([source_lengths.max(initial=1)],
-                                        [target_lengths.max(initial=1)]),
-                                       [target_lengths.max(initial=1)])
-        ).prefetch(tf.data.AUTOTUNE)
+        source_steps, target_steps = (int(x.max(initial=1))
+                                      for x in (source_lengths, target_lengths))
+        shapes = (([source_steps], [target_steps]), [target_steps])
+        return dataset.padded_batch(batch_size, padded_shapes=shapes).prefetch(
+            tf.data.AUTOTUNE)
     dataset = dataset.bucket_by_sequence_length(
         lambda inputs, _: tf.maximum(tf.shape(inputs[0])[0], tf.shape(inputs[1])[0]),
         bucket_boundaries=boundaries,
