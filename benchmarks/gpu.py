@@ -26,7 +26,7 @@ The GPU check of the performance issue, in three steps:
 2. Which path a call takes: a plain call, a right-padded mask, and the same
    through `tf_lstm.lstm` / `tf_lstm.run_lstm`, counted by wrapping the
    backend's cuDNN entry point (a call counts only if cuDNN returned).
-3. One training epoch of the demo translator (`tf_lstm.translate`, written in
+3. One training epoch of the demo translator (`tf_lstm.translation.model`, written in
    `keras.ops`) on the batches from `prepare`: real target tokens per second,
    the loss, and the cuDNN calls made.
 
@@ -63,19 +63,19 @@ JAX_PAD_MULTIPLE = 16  # on JAX, batches are padded to a multiple of this many s
 def prepare(out, limit=0):
     """Write one epoch of the demo's training batches (TensorFlow, here).
 
-    The batches are `tf_lstm.training.prepare`'s, bucketed by length and
+    The batches are `tf_lstm.translation.training.prepare`'s, bucketed by length and
     padded per batch, for the demo config (its first epoch's order).
     """
-    from tf_lstm import data, text, training
-    from tf_lstm.translate import TranslatorConfig
+    from tf_lstm.translation import corpus, training, vocab
+    from tf_lstm.translation.config import TranslatorConfig
 
     config = TranslatorConfig()
-    prepared = training.prepare(data.load_bundled(), config)
+    prepared = training.prepare(corpus.load_bundled(), config)
     arrays = {"source_vocabulary": np.array(prepared.source_vocabulary),
               "target_vocabulary": np.array(prepared.target_vocabulary),
               "config": np.array(json.dumps(vars(config))),
-              "reserved_ids": np.array([text.PAD_ID, text.UNK_ID, text.START_ID,
-                                        text.END_ID])}
+              "reserved_ids": np.array([vocab.PAD_ID, vocab.UNK_ID, vocab.START_ID,
+                                        vocab.END_ID])}
     count = 0
     for (source, target_in), target_out in prepared.train:
         if limit and count >= limit:
@@ -98,13 +98,13 @@ def prepare(out, limit=0):
 # ------------------------------------------------------------------ backends
 
 def import_tf_lstm_without_tensorflow(reserved_ids):
-    """Make `tf_lstm.layers` and `tf_lstm.translate` importable without TF.
+    """Make `tf_lstm.layers` and `tf_lstm.translation.model` importable without TF.
 
     `tf_lstm/__init__.py` imports the TensorFlow-only scratch layer, and
-    `tf_lstm.text` (which `translate` takes its ids from) imports TensorFlow.
+    `tf_lstm.translation.vocab` (which `translate` takes its ids from) imports TensorFlow.
     Where TensorFlow is missing, register the package without running its
-    `__init__`, and `tf_lstm.text` as the four reserved ids only (read from the
-    batches file that the real `tf_lstm.text` wrote).
+    `__init__`, and `tf_lstm.translation.vocab` as the four reserved ids only (read from the
+    batches file that the real `tf_lstm.translation.vocab` wrote).
     """
     try:
         import tensorflow  # noqa: F401
@@ -114,9 +114,9 @@ def import_tf_lstm_without_tensorflow(reserved_ids):
     package = types.ModuleType("tf_lstm")
     package.__path__ = [str(ROOT / "tf_lstm")]
     sys.modules["tf_lstm"] = package
-    ids = types.ModuleType("tf_lstm.text")
+    ids = types.ModuleType("tf_lstm.translation.vocab")
     ids.PAD_ID, ids.UNK_ID, ids.START_ID, ids.END_ID = (int(i) for i in reserved_ids)
-    sys.modules["tf_lstm.text"] = ids
+    sys.modules["tf_lstm.translation.vocab"] = ids
 
 
 class Backend:
@@ -423,7 +423,8 @@ def translator_epoch(backend, batches, seconds):
     """Part 3: one epoch (or `seconds`) of the demo translator's training."""
     import keras
 
-    from tf_lstm.translate import Translator, TranslatorConfig, compile_translator
+    from tf_lstm.translation.model import Translator, compile_translator
+    from tf_lstm.translation.config import TranslatorConfig
 
     config = TranslatorConfig(**json.loads(str(batches["config"])))
     keras.utils.set_random_seed(config.seed)

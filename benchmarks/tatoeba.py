@@ -4,7 +4,7 @@
 
 Trains the translator on the Anki/Tatoeba file given by path (never committed),
 holding out 2,000 test pairs whose English sentences never occur in training
-(`tf_lstm.data.split_pairs`), for at most `--minutes` of training, then writes
+(`tf_lstm.translation.corpus.split_pairs`), for at most `--minutes` of training, then writes
 sacreBLEU BLEU and chrF (greedy and beam width 4, default tokenisation,
 against the true-cased accented references), the training time and the
 validation loss after each epoch to
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from benchmarks.common import RESULTS, with_extension, write_atomic
 from tf_lstm import cli
-from tf_lstm.training import write_json
+from tf_lstm.translation.training import write_json
 
 # The model for real data: a larger vocabulary and model than the demo's.
 SETTINGS = {"embedding_dim": 256, "units": 256, "dropout": 0.3, "lr_decay": 0.8,

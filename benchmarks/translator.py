@@ -11,7 +11,7 @@ alternating (every variant on the same pairs: those with no side longer than
 - "straightforward": every pair padded to the longest sentence of the corpus,
   NumPy arrays into `model.fit` with its defaults (what the keras-io and many
   tutorial recipes do);
-- "bucketed": `tf_lstm.training.prepare`'s datasets, bucketed by length and
+- "bucketed": `tf_lstm.translation.training.prepare`'s datasets, bucketed by length and
   padded per batch, prefetched; the same config;
 - "bucketed, batch_size=256, ..." (each ``--variant``, or ``--ours-set``):
   the same pipeline with the config fields given (a larger batch gives each
@@ -42,11 +42,11 @@ import numpy as np
 import tensorflow as tf
 
 from benchmarks.common import RESULTS, with_extension, write_atomic
-from tf_lstm import text, training
-from tf_lstm.data import normalize
-from tf_lstm.evaluate import evaluate
-from tf_lstm.inference import StringTranslator
-from tf_lstm.translate import TranslatorConfig
+from tf_lstm.translation import training, vocab
+from tf_lstm.translation.vocab import normalize
+from tf_lstm.translation.evaluate import evaluate
+from tf_lstm.translation.inference import StringTranslator
+from tf_lstm.translation.config import TranslatorConfig
 
 
 
@@ -54,12 +54,12 @@ def fixed_length_arrays(prepared, pairs, max_length):
     """Pairs as NumPy arrays padded to the corpus's longest sentence.
 
     Pairs with a side longer than `max_length` tokens are left out, as
-    `tf_lstm.training.prepare` leaves them out: every variant trains on the
+    `tf_lstm.translation.training.prepare` leaves them out: every variant trains on the
     same pairs.
     """
-    source, target = text.encode_pairs(
-        pairs, text.make_vectorizer(prepared.source_vocabulary),
-        text.make_vectorizer(prepared.target_vocabulary), normalize)
+    source, target = vocab.encode_pairs(
+        pairs, vocab.make_vectorizer(prepared.source_vocabulary),
+        vocab.make_vectorizer(prepared.target_vocabulary), normalize)
     kept = ((source.row_lengths() <= max_length)
             & (target.row_lengths() - 1 <= max_length))
     source, target = tf.ragged.boolean_mask(source, kept), tf.ragged.boolean_mask(target, kept)

@@ -60,9 +60,9 @@ def keras_lstm_case(rng, dtype, shape, return_sequences, return_state, go_backwa
 @pytest.fixture(scope="session")
 def tiny_splits():
     """A few hundred pairs of the bundled corpus (the tests never need more)."""
-    from tf_lstm import data
+    from tf_lstm.translation import corpus
 
-    splits = data.load_bundled()
+    splits = corpus.load_bundled()
     return {"train": splits["train"][:400], "valid": splits["valid"][:50],
             "test": splits["test"][:20]}
 
@@ -70,8 +70,8 @@ def tiny_splits():
 @pytest.fixture(scope="session")
 def tiny_model(tiny_splits):
     """A small compiled Translator built on `tiny_splits` (briefly trained)."""
-    from tf_lstm import training
-    from tf_lstm.translate import TranslatorConfig
+    from tf_lstm.translation import training
+    from tf_lstm.translation.config import TranslatorConfig
 
     config = TranslatorConfig(embedding_dim=16, units=24, epochs=1, batch_size=32,
                               max_length=12)

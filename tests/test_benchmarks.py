@@ -47,7 +47,7 @@ def test_translator_benchmark_writes_its_results(tmp_path):
         assert len(run["tokens_per_second_per_epoch"]) == run["epochs"]
         assert run["train_seconds"] > 0
         assert 0 <= run["valid_bleu"] <= 100
-        # Each epoch e trained at learning_rate * lr_decay ** e, as in tf_lstm.training.
+        # Each epoch e trained at learning_rate * lr_decay ** e, as in tf_lstm.translation.training.
         config = results["configs"][name]
         assert run["final_learning_rate"] == pytest.approx(
             config["learning_rate"] * 0.5 ** (run["epochs"] - 1))
@@ -108,8 +108,8 @@ def test_straightforward_arrays_leave_out_the_pairs_prepare_leaves_out():
     import warnings
 
     from benchmarks.translator import fixed_length_arrays
-    from tf_lstm import training
-    from tf_lstm.translate import TranslatorConfig
+    from tf_lstm.translation import training
+    from tf_lstm.translation.config import TranslatorConfig
     pairs = [("I eat.", "Je mange."), ("one two three four five six", "un deux trois"),
              ("You eat.", "Tu manges.")] * 4
     config = TranslatorConfig(max_length=4, batch_size=4)

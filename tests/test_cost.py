@@ -1,11 +1,11 @@
-"""tf_lstm.cost: the parameter and FLOP formulas against Keras and TensorFlow's profiler."""
+"""tf_lstm.lessons.cost: the parameter and FLOP formulas against Keras and TensorFlow's profiler."""
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_lstm import cost
+from tf_lstm.lessons import cost
 
 
 @pytest.mark.parametrize("input_dim, units", [(1, 1), (3, 2), (16, 128), (300, 128), (7, 33)])

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_lstm.decode import beam_search, greedy_decode
+from tf_lstm.translation.decode import beam_search, greedy_decode
 
 PAD, START, END = 0, 1, 2  # the other ids are words
 

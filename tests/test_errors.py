@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 
 import tf_lstm
-from tf_lstm import scratch
+from tf_lstm import numpy_lstm
 
 X = np.zeros((2, 3, 4))                      # (batch, steps, input_dim)
 W, R, B = np.zeros((4, 8)), np.zeros((2, 8)), np.zeros(8)  # units = 2
@@ -14,7 +14,7 @@ W, R, B = np.zeros((4, 8)), np.zeros((2, 8)), np.zeros(8)  # units = 2
 def forward(**overrides):
     args = dict(inputs=X, kernel=W, recurrent_kernel=R, bias=B)
     args.update(overrides)
-    return lambda: scratch.numpy_lstm_forward(**args)
+    return lambda: numpy_lstm.numpy_lstm_forward(**args)
 
 
 def with_value(array, index, value):
@@ -71,7 +71,7 @@ CASES = {
     "go_backwards not a boolean": (forward(go_backwards="yes"), ValueError,
                                    r"`go_backwards` must be a boolean.*'yes'"),
     "backward without a forward cache": (
-        lambda: scratch.numpy_lstm_backward(None, None, None, {}), ValueError,
+        lambda: numpy_lstm.numpy_lstm_backward(None, None, None, {}), ValueError,
         r"`cache` must be the dict returned by numpy_lstm_forward"),
     "units = 0": (lambda: tf_lstm.lstm(0), ValueError,
                   r"`units` must be a positive integer. Received: units=0"),

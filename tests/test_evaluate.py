@@ -1,9 +1,9 @@
-"""tf_lstm.evaluate: sacreBLEU scores (never reimplemented here)."""
+"""tf_lstm.translation.evaluate: sacreBLEU scores (never reimplemented here)."""
 
 import pytest
 import sacrebleu
 
-from tf_lstm.evaluate import corpus_scores, evaluate
+from tf_lstm.translation.evaluate import corpus_scores, evaluate
 
 
 def test_scores_are_sacrebleus():
@@ -26,7 +26,7 @@ def test_mismatched_lengths_are_refused():
 
 
 def test_evaluate_uses_the_translator(tiny_model, tiny_splits):
-    from tf_lstm.inference import StringTranslator
+    from tf_lstm.translation.inference import StringTranslator
     scores, hyps = evaluate(StringTranslator(tiny_model), tiny_splits["test"][:5])
     assert scores.sentences == 5 and len(hyps) == 5 and scores.method == "greedy"
     assert scores.bleu == corpus_scores(hyps, [f for _, f in tiny_splits["test"][:5]])[0]

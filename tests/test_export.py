@@ -1,12 +1,12 @@
-"""tf_lstm.export: .keras and SavedModel round trips, checked in a fresh process."""
+"""tf_lstm.translation.export: .keras and SavedModel round trips, checked in a fresh process."""
 
 import json
 import subprocess
 import sys
 import textwrap
 
-from tf_lstm import export
-from tf_lstm.inference import StringTranslator
+from tf_lstm.translation import export
+from tf_lstm.translation.inference import StringTranslator
 
 
 def test_keras_and_saved_model_reload_in_a_fresh_process(tiny_model, tiny_splits,
@@ -26,8 +26,8 @@ def test_keras_and_saved_model_reload_in_a_fresh_process(tiny_model, tiny_splits
         out = {{name: [t.decode() for t in
                       saved.signatures[sig](tf.constant(english))["output_0"].numpy()]
                for name, sig in (("greedy", "serving_default"), ("beam4", "beam4"))}}
-        from tf_lstm import export
-        from tf_lstm.inference import StringTranslator
+        from tf_lstm.translation import export
+        from tf_lstm.translation.inference import StringTranslator
         reloaded = StringTranslator(export.load_keras({str(tmp_path / "model.keras")!r}))
         out["keras_greedy"] = reloaded.translate(english)
         out["keras_beam4"] = reloaded.translate(english, beam_width=4)

@@ -26,7 +26,7 @@ def test_split_lstm_weights_names_each_block(rng):
 
 def test_the_g_block_is_the_candidate(rng):
     # Setting the candidate block alone to produce a huge value shows up in c.
-    from tf_lstm.scratch import numpy_lstm_forward
+    from tf_lstm.numpy_lstm import numpy_lstm_forward
     kernel, recurrent, bias = np.zeros((1, 4)), np.zeros((1, 4)), np.zeros(4)
     bias = tf_lstm.pack_gates(i=[50.0], f=[-50.0], g=[50.0], o=[50.0])
     _, h, c, cache = numpy_lstm_forward(np.ones((1, 1, 1)), kernel, recurrent, bias)

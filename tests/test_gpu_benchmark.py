@@ -20,9 +20,10 @@ import pytest
 
 import tf_lstm
 from benchmarks import common, gpu
-from tf_lstm import text
+from tf_lstm.translation import vocab
 from tf_lstm.layers import _twin
-from tf_lstm.translate import Translator, TranslatorConfig
+from tf_lstm.translation.model import Translator
+from tf_lstm.translation.config import TranslatorConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 # the module (the package re-exports a function of the same name)
@@ -48,7 +49,7 @@ def _cudnn_arguments_ok(layer):
 
 
 def test_translator_and_helper_layers_qualify_for_cudnn_on_tensorflow():
-    vocabulary = [*text.RESERVED, "a", "b"]
+    vocabulary = [*vocab.RESERVED, "a", "b"]
     model = Translator(vocabulary, vocabulary, TranslatorConfig(units=8, embedding_dim=4))
     for layer in (model.encoder, model.decoder, tf_lstm.lstm(8),
                   _twin(tf_lstm.lstm(8))):  # run_lstm's full-output twin too
@@ -60,27 +61,27 @@ def test_translator_and_helper_layers_qualify_for_cudnn_on_tensorflow():
 
 
 def test_prepare_writes_the_demo_batches(batches):
-    assert list(batches["reserved_ids"]) == [text.PAD_ID, text.UNK_ID, text.START_ID,
-                                             text.END_ID]
+    assert list(batches["reserved_ids"]) == [vocab.PAD_ID, vocab.UNK_ID, vocab.START_ID,
+                                             vocab.END_ID]
     config = TranslatorConfig(**json.loads(str(batches["config"])))
     assert config == TranslatorConfig()
-    assert list(batches["source_vocabulary"][:4]) == list(text.RESERVED)
+    assert list(batches["source_vocabulary"][:4]) == list(vocab.RESERVED)
     assert sum(k.startswith("source_0") for k in batches) == BATCHES
     for k in range(BATCHES):
         source, target_in, target_out = (batches[f"{n}_{k:04d}"] for n in
                                          ("source", "target_in", "target_out"))
         assert source.dtype == np.int32 and source.shape[0] <= config.batch_size
         assert target_in.shape == target_out.shape == (source.shape[0], target_in.shape[1])
-        assert (target_in[:, 0] == text.START_ID).all()
+        assert (target_in[:, 0] == vocab.START_ID).all()
         # teacher forcing: target_in is target_out shifted by one ([END] only in out)
-        real = ~np.isin(target_out[:, :-1], [text.PAD_ID, text.END_ID])
+        real = ~np.isin(target_out[:, :-1], [vocab.PAD_ID, vocab.END_ID])
         np.testing.assert_array_equal(target_in[:, 1:][real], target_out[:, :-1][real])
 
 
 def test_demo_batch_masks_are_what_cudnn_accepts(batches):
     for k in range(BATCHES):
         for name in ("source", "target_in"):
-            mask = batches[f"{name}_{k:04d}"] != text.PAD_ID
+            mask = batches[f"{name}_{k:04d}"] != vocab.PAD_ID
             assert bool(keras_tf_rnn._is_sequence_right_padded(mask)), (name, k)
             assert not bool(keras_tf_rnn._has_fully_masked_sequence(mask)), (name, k)
     # The predicates can fail: left padding, an empty row.

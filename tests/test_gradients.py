@@ -1,12 +1,12 @@
-"""tf_lstm.gradients: gradient norms through time, the model builders, clipping."""
+"""tf_lstm.lessons.gradients: gradient norms through time, the model builders, clipping."""
 
 import keras
 import numpy as np
 import pytest
 
 import tf_lstm
-from tf_lstm import gradients
-from tf_lstm.tasks import adding_problem
+from tf_lstm.lessons import gradients
+from tf_lstm.lessons.adding_problem import adding_problem
 
 
 def linear_rnn(w, kernel, units):

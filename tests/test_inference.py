@@ -1,10 +1,11 @@
-"""tf_lstm.inference: strings in, strings out, and its documented edge cases."""
+"""tf_lstm.translation.inference: strings in, strings out, and its documented edge cases."""
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_lstm.inference import StringTranslator, detokenize
+from tf_lstm.translation.inference import StringTranslator
+from tf_lstm.translation.vocab import detokenize
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +67,7 @@ def test_the_graph_signature_returns_empty_for_empty_input(translator):
 
 
 def test_attention_rows_sum_to_one(translator, tiny_splits):
-    from tf_lstm.data import normalize
+    from tf_lstm.translation.vocab import normalize
     english = tiny_splits["train"][0][0]
     source, target, weights = translator.attention(english)
     assert weights.shape == (len(target), len(source))

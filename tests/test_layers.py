@@ -57,7 +57,7 @@ def test_run_lstm_with_mask_initial_state_and_go_backwards(rng):
     out = tf_lstm.run_lstm(layer, x, initial_state=state, mask=mask)
     np.testing.assert_allclose(out.h, layer(x, initial_state=state, mask=mask),
                                atol=1e-6)
-    from tf_lstm.scratch import numpy_lstm_forward
+    from tf_lstm.numpy_lstm import numpy_lstm_forward
     _, h, c, _ = numpy_lstm_forward(x.astype("float64"), *layer.get_weights(),
                                     initial_state=state, mask=mask, go_backwards=True)
     np.testing.assert_allclose(out.h, h, atol=1e-5)

@@ -117,7 +117,7 @@ EXPECTED = {
         "keras.utils.pad_sequences([[0.5, 1.5], [2.5]]) -> [[0, 1], [0, 2]]",
         "right-padded: True | left-padded: False",
         "left_to_right_padding: now right-padded, the same final h, c",
-        "sequences.is_right_padded agrees with Keras's check on all three masks",
+        "masks.is_right_padded agrees with Keras's check on all three masks",
         "keras.layers.LSTM(ragged) -> ValueError",
         "Masking(0.0) drops the real zero step",
         "an explicit mask from the lengths keeps it: max |h - h(alone)| = 0.0e+00",

@@ -1,13 +1,12 @@
-"""tf_lstm.translate's sampled softmax: the loss itself and training with it."""
+"""tf_lstm.translation.model's sampled softmax: the loss itself and training with it."""
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_lstm.translate import (Translator, TranslatorConfig, compile_translator,
-                               log_uniform_log_probabilities, masked_loss,
-                               sampled_softmax_loss)
+from tf_lstm.translation.model import Translator, compile_translator, log_uniform_log_probabilities, masked_loss, sampled_softmax_loss
+from tf_lstm.translation.config import TranslatorConfig
 
 VOCAB_S = ["", "[UNK]", "[START]", "[END]"] + [f"s{i}" for i in range(10)]
 VOCAB_T = ["", "[UNK]", "[START]", "[END]"] + [f"t{i}" for i in range(12)]

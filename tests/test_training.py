@@ -1,12 +1,12 @@
-"""tf_lstm.training: datasets, callbacks, checkpoints and resuming after an interruption."""
+"""tf_lstm.translation.training: datasets, callbacks, checkpoints and resuming after an interruption."""
 
 import csv
 
 import keras
 import pytest
 
-from tf_lstm import training
-from tf_lstm.translate import TranslatorConfig
+from tf_lstm.translation import training
+from tf_lstm.translation.config import TranslatorConfig
 
 CONFIG = TranslatorConfig(embedding_dim=8, units=8, epochs=3, batch_size=64,
                           max_length=12, patience=5, lr_decay=0.5)

@@ -26,8 +26,8 @@ def test_a_failing_check_is_reported_and_fails_the_command(monkeypatch, capsys):
 
 def test_finite_differences_catch_a_wrong_gradient(monkeypatch):
     # The check must be able to fail: perturb the analytic gradient.
-    from tf_lstm import scratch
-    real = scratch.numpy_lstm_backward
+    from tf_lstm import numpy_lstm
+    real = numpy_lstm.numpy_lstm_backward
 
     def off_by_a_bit(*args):
         grads = real(*args)

@@ -39,6 +39,20 @@ def positive_int(name, value):
     return int(value)
 
 
+def non_negative_int(name, value):
+    """Return `value` if it is an integer >= 0 (not a bool), else raise."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Integral)
+        or value < 0
+    ):
+        raise ValueError(
+            f"Argument `{name}` must be a non-negative integer. "
+            f"Received: {name}={_short(value)}"
+        )
+    return int(value)
+
+
 def boolean(name, value):
     """Return `value` if it is a Python or NumPy bool, else raise."""
     if not isinstance(value, (bool, np.bool_)):

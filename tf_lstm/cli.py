@@ -42,7 +42,7 @@ def _verify(args):
 
 
 def _config(args):
-    from tf_lstm.translate import TranslatorConfig
+    from tf_lstm.translation.config import TranslatorConfig
 
     values = dict(FAST) if args.fast else {}
     for item in args.set or []:
@@ -61,9 +61,11 @@ def _config(args):
 
 
 def _train(args, demo=False):
-    from tf_lstm import export, plots, training
-    from tf_lstm.evaluate import evaluate
-    from tf_lstm.inference import StringTranslator
+    from tf_lstm import translation
+    from tf_lstm.files import write_json
+    from tf_lstm.translation import export, training
+    from tf_lstm.translation.evaluate import evaluate
+    from tf_lstm.translation.inference import StringTranslator
 
     spec = training.DataSpec(data=args.data, valid=args.valid, test=args.test,
                              limit=args.limit, seed=args.seed)
@@ -85,8 +87,8 @@ def _train(args, demo=False):
                              extra_callbacks=budget)
     train_seconds = time.perf_counter() - start
     export.save_keras(model, run_dir / "model.keras")
-    training.write_json(run_dir / "data.json", dataclasses.asdict(spec))
-    plots.plot_training_curves(history.history, config.sampled_softmax).savefig(
+    write_json(run_dir / "data.json", dataclasses.asdict(spec))
+    translation.plot_training_curves(history.history).savefig(
         run_dir / "curves.png", dpi=100)
 
     translator = StringTranslator(model)
@@ -101,7 +103,7 @@ def _train(args, demo=False):
                "examples": [{"english": e, "reference": f, "greedy": h}
                             for (e, f), h in list(zip(splits["test"], hypotheses))[:20]],
                "train_target_tokens_per_epoch": prepared.train_tokens}
-    training.write_json(run_dir / "results.json", results)
+    write_json(run_dir / "results.json", results)
     print(f"\nTraining: {results['epochs_run']} epochs in {train_seconds / 60:.1f} "
           f"minutes ({prepared.train_tokens * results['epochs_run'] / train_seconds:.0f}"
           " target tokens/s).")
@@ -114,15 +116,15 @@ def _train(args, demo=False):
         print(f"  EN  {english}\n  FR  {french}\n  MT  {hypothesis}\n")
     english = splits["test"][0][0]
     source, target, weights = translator.attention(english)
-    plots.plot_attention(weights, source, target).savefig(
+    translation.plot_attention(weights, source, target).savefig(
         run_dir / "attention.png", dpi=100, bbox_inches="tight")
     print(f"Wrote {run_dir / 'curves.png'} and {run_dir / 'attention.png'}")
     return scores
 
 
 def _load(run_dir):
-    from tf_lstm import export
-    from tf_lstm.inference import StringTranslator
+    from tf_lstm.translation import export
+    from tf_lstm.translation.inference import StringTranslator
 
     return StringTranslator(export.load_keras(Path(run_dir) / "model.keras"))
 
@@ -135,8 +137,8 @@ def _translate(args):
 
 
 def _evaluate(args):
-    from tf_lstm import training
-    from tf_lstm.evaluate import evaluate
+    from tf_lstm.translation import training
+    from tf_lstm.translation.evaluate import evaluate
 
     spec = training.DataSpec(**json.loads(
         (Path(args.run_dir) / "data.json").read_text(encoding="utf-8")))
@@ -148,7 +150,7 @@ def _evaluate(args):
 
 
 def _export(args):
-    from tf_lstm import export
+    from tf_lstm.translation import export
 
     out = export.export_saved_model(export.load_keras(Path(args.run_dir) / "model.keras"),
                                     args.out or Path(args.run_dir) / "saved_model")

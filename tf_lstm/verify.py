@@ -1,7 +1,7 @@
 """Scratch LSTMs against `keras.layers.LSTM`, forward and backward, as a report (§3).
 
 `run_verification` gives the same weights to Keras, to the NumPy reference
-(`tf_lstm.scratch`) and to the TensorFlow scratch layer (`ScratchLSTM`), runs
+(`tf_lstm.numpy_lstm`) and to the TensorFlow scratch layer (`ScratchLSTM`), runs
 them over a grid of cases (shapes down to batch 1, one step and one unit;
 right-padded masks; `go_backwards`; given initial states) and reports the
 largest differences. `make demo` prints this table and fails if any check
@@ -14,9 +14,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tf_lstm.scratch import (article_lstm_forward, numpy_lstm_backward,
-                             numpy_lstm_forward)
-from tf_lstm.scratch_layer import ScratchLSTM
+from tf_lstm.numpy_lstm import article_lstm_forward, numpy_lstm_backward, numpy_lstm_forward
+from tf_lstm.scratch_lstm import ScratchLSTM
 
 Check = collections.namedtuple(
     "Check", ["name", "dtype", "value", "tolerance", "passed"])

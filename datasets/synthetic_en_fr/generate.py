@@ -15,8 +15,9 @@ Conventions: English "you" is always "tu" and "you all" is "vous"; "they" is
 "ils"; French ? and ! follow a plain space (``Est-ce que tu manges ?``).
 
 Run from anywhere; it rewrites ``train.tsv``, ``valid.tsv`` and ``test.tsv``
-next to this file (or in ``--out``) and is deterministic: the same seed gives
-byte-identical files.
+in the package's data folder, ``tf_lstm/translation/corpora/synthetic_en_fr/``
+(or in ``--out``), and is deterministic: the same seed gives byte-identical
+files.
 
     python datasets/synthetic_en_fr/generate.py [--out DIR] [--seed 2024]
 """
@@ -28,6 +29,8 @@ from pathlib import Path
 
 SEED = 2024
 SPLITS = {"train": 20000, "valid": 1000, "test": 1000}
+PACKAGE_DATA = (Path(__file__).resolve().parents[2]
+                / "tf_lstm" / "translation" / "corpora" / "synthetic_en_fr")
 VOWELS = tuple("aeiouyàâéèêëîïôûùœh")  # every h-word below has a mute h
 
 
@@ -549,7 +552,7 @@ def generate(seed=SEED, sizes=SPLITS):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
+    parser.add_argument("--out", type=Path, default=PACKAGE_DATA)
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
     splits = generate(args.seed)

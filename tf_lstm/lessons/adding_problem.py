@@ -173,7 +173,7 @@ def fit_adding_problem(kind, steps, config=None, verbose=False):
     Returns:
         An `AddingRun(model, layer, history, test_mse)`.
     """
-    from tf_lstm import gradients  # the model builders live with the measurements
+    from tf_lstm.lessons import gradients  # the model builders live with the measurements
 
     config = AddingConfig() if config is None else config
     if not isinstance(config, AddingConfig):

@@ -1,4 +1,4 @@
-"""tf_lstm.sequences: masks, padding, truncation, missing values, generators."""
+"""tf_lstm.lessons.masks: masks, padding, truncation, missing values, generators."""
 
 import keras
 import numpy as np
@@ -6,52 +6,52 @@ import pytest
 import tensorflow as tf
 
 import tf_lstm
-from tf_lstm import sequences as sq
+from tf_lstm.lessons import faq_data, masks
 
 
 def test_mask_from_lengths_equals_tf_sequence_mask():
     lengths = np.array([3, 0, 5, 1])
-    np.testing.assert_array_equal(sq.mask_from_lengths(lengths, 6),
+    np.testing.assert_array_equal(masks.mask_from_lengths(lengths, 6),
                                   tf.sequence_mask(lengths, 6).numpy())
 
 
 @pytest.mark.parametrize("lengths, steps", [([1.5], None), ([-1], None), ([3], 2)])
 def test_mask_from_lengths_rejects_bad_arguments(lengths, steps):
     with pytest.raises(ValueError, match="Argument `(lengths|steps)`"):
-        sq.mask_from_lengths(lengths, steps)
+        masks.mask_from_lengths(lengths, steps)
 
 
 def test_pad_right_and_left_keep_values_and_mask_from_lengths():
     seqs = [np.array([[1.0, 0.0], [0.0, 0.0]]), np.array([[2.0, 3.0]])]
-    x, mask = sq.pad(seqs, steps=3)
+    x, mask = masks.pad(seqs, steps=3)
     assert x.shape == (2, 3, 2) and x.dtype == np.float32
     np.testing.assert_array_equal(mask, [[True, True, False], [True, False, False]])
     np.testing.assert_array_equal(x[0, 1], [0.0, 0.0])  # a real zero step, still True
-    x, mask = sq.pad(seqs, steps=3, padding="left", value=-1.0)
+    x, mask = masks.pad(seqs, steps=3, padding="left", value=-1.0)
     np.testing.assert_array_equal(mask, [[False, True, True], [False, False, True]])
     np.testing.assert_array_equal(x[1], [[-1, -1], [-1, -1], [2, 3]])
 
 
 def test_pad_refuses_silent_truncation_and_truncates_on_request():
     with pytest.raises(ValueError, match="truncating"):
-        sq.pad([[1.0, 2.0, 3.0]], steps=2)
-    assert sq.pad([[1.0, 2.0, 3.0]], steps=2, truncating="last")[0].tolist() == [[2, 3]]
-    assert sq.pad([[1.0, 2.0, 3.0]], steps=2, truncating="first")[0].tolist() == [[1, 2]]
+        masks.pad([[1.0, 2.0, 3.0]], steps=2)
+    assert masks.pad([[1.0, 2.0, 3.0]], steps=2, truncating="last")[0].tolist() == [[2, 3]]
+    assert masks.pad([[1.0, 2.0, 3.0]], steps=2, truncating="first")[0].tolist() == [[1, 2]]
     with pytest.raises(ValueError, match="Argument `padding`"):
-        sq.pad([[1.0]], padding="pre")
+        masks.pad([[1.0]], padding="pre")
 
 
 def test_keras_pad_sequences_defaults_differ_from_ours():
     # The reason `pad` exists: Keras pads on the left and casts to int32.
     assert keras.utils.pad_sequences([[0.5, 1.5], [2.5]]).tolist() == [[0, 1], [0, 2]]
-    assert sq.pad([[0.5, 1.5], [2.5]])[0].tolist() == [[0.5, 1.5], [2.5, 0.0]]
+    assert masks.pad([[0.5, 1.5], [2.5]])[0].tolist() == [[0.5, 1.5], [2.5, 0.0]]
 
 
 def test_truncate_keeps_the_named_end():
-    out = sq.truncate([np.arange(5), np.arange(2)], 3, keep="last")
+    out = masks.truncate([np.arange(5), np.arange(2)], 3, keep="last")
     assert [o.tolist() for o in out] == [[2, 3, 4], [0, 1]]
     with pytest.raises(ValueError, match="Argument `keep`"):
-        sq.truncate([np.arange(5)], 3, keep=None)
+        masks.truncate([np.arange(5)], 3, keep=None)
 
 
 def test_is_right_padded_matches_keras_check():
@@ -60,16 +60,16 @@ def test_is_right_padded_matches_keras_check():
     rng = np.random.default_rng(0)
     for _ in range(20):
         mask = rng.uniform(size=(3, 5)) < 0.7
-        assert sq.is_right_padded(mask) == bool(_is_sequence_right_padded(mask))
-    right = sq.mask_from_lengths([5, 2, 0], 5)
-    assert sq.is_right_padded(right) and bool(_is_sequence_right_padded(right))
+        assert masks.is_right_padded(mask) == bool(_is_sequence_right_padded(mask))
+    right = masks.mask_from_lengths([5, 2, 0], 5)
+    assert masks.is_right_padded(right) and bool(_is_sequence_right_padded(right))
 
 
 def test_left_to_right_padding_gives_the_same_final_state(rng):
-    x, mask = sq.pad([rng.normal(size=(n, 3)) for n in (4, 2, 1)], padding="left")
+    x, mask = masks.pad([rng.normal(size=(n, 3)) for n in (4, 2, 1)], padding="left")
     mask[0, 1] = False  # and a hole
-    x_right, mask_right = sq.left_to_right_padding(x, mask)
-    assert sq.is_right_padded(mask_right) and not sq.is_right_padded(mask)
+    x_right, mask_right = masks.left_to_right_padding(x, mask)
+    assert masks.is_right_padded(mask_right) and not masks.is_right_padded(mask)
     np.testing.assert_array_equal(mask_right.sum(1), mask.sum(1))
     layer = tf_lstm.lstm(5)
     out_left = tf_lstm.run_lstm(layer, x, mask=mask)
@@ -80,19 +80,19 @@ def test_left_to_right_padding_gives_the_same_final_state(rng):
 
 def test_from_ragged():
     ragged = tf.ragged.constant([[[1.0], [2.0]], [[3.0]]], ragged_rank=1)
-    x, mask = sq.from_ragged(ragged)
+    x, mask = masks.from_ragged(ragged)
     assert x.shape == (2, 2, 1)
     np.testing.assert_array_equal(mask, [[True, True], [True, False]])
     with pytest.raises(TypeError, match="Argument `ragged`"):
-        sq.from_ragged(np.zeros((2, 2)))
+        masks.from_ragged(np.zeros((2, 2)))
 
 
 def test_add_missing_indicator_forward_and_constant():
     x = np.array([[[np.nan, 1.0], [2.0, np.nan], [np.nan, np.nan]]])
-    out = sq.add_missing_indicator(x, fill="forward", fill_value=[9.0, 8.0])
+    out = masks.add_missing_indicator(x, fill="forward", fill_value=[9.0, 8.0])
     np.testing.assert_array_equal(out[0, :, :2], [[9, 1], [2, 1], [2, 1]])
     np.testing.assert_array_equal(out[0, :, 2:], [[1, 0], [0, 1], [1, 1]])
-    out = sq.add_missing_indicator(x, fill="constant", fill_value=0.0)
+    out = masks.add_missing_indicator(x, fill="constant", fill_value=0.0)
     np.testing.assert_array_equal(out[0, :, :2], [[0, 1], [2, 0], [0, 0]])
     assert not np.isnan(out).any()
 
@@ -107,15 +107,15 @@ def test_add_missing_indicator_forward_and_constant():
 ])
 def test_add_missing_indicator_errors(x, kwargs, match):
     with pytest.raises(ValueError, match=match):
-        sq.add_missing_indicator(x, **kwargs)
+        masks.add_missing_indicator(x, **kwargs)
 
 
 def test_masked_stats_ignore_padding():
-    x, mask = sq.pad([np.array([[1.0], [3.0]]), np.array([[5.0]])], steps=4)
-    mean, std = sq.masked_stats(x, mask)
+    x, mask = masks.pad([np.array([[1.0], [3.0]]), np.array([[5.0]])], steps=4)
+    mean, std = masks.masked_stats(x, mask)
     np.testing.assert_allclose(mean, [3.0])
     np.testing.assert_allclose(std, [np.std([1.0, 3.0, 5.0])])
-    assert sq.masked_stats(x)[0][0] < 3.0  # padding zeros drag the mean down
+    assert masks.masked_stats(x)[0][0] < 3.0  # padding zeros drag the mean down
 
 
 def test_nan_cannot_be_a_mask_value():
@@ -127,29 +127,29 @@ def test_nan_cannot_be_a_mask_value():
 
 
 def test_generators_are_seeded_and_consistent():
-    x, mask, y = sq.zero_step_counting(50, max_steps=10, seed=3)
+    x, mask, y = faq_data.zero_step_counting(50, max_steps=10, seed=3)
     zero = np.all(x == 0, axis=-1) & mask
     np.testing.assert_array_equal(y[:, 0], zero.sum(1))
     assert zero.any() and np.all(x[~mask] == 0)
-    np.testing.assert_array_equal(x, sq.zero_step_counting(50, max_steps=10, seed=3)[0])
-    x, y = sq.noisy_sine(100, steps=10, missing=0.3, seed=0)
+    np.testing.assert_array_equal(x, faq_data.zero_step_counting(50, max_steps=10, seed=3)[0])
+    x, y = faq_data.noisy_sine(100, steps=10, missing=0.3, seed=0)
     assert 0.2 < np.isnan(x).mean() < 0.4 and not np.isnan(y).any()
-    texts, labels = sq.brackets(40, max_length=10, seed=0)
-    assert all(sq._balanced(t) == bool(b) for t, b in zip(texts, labels))
+    texts, labels = faq_data.brackets(40, max_length=10, seed=0)
+    assert all(faq_data._balanced(t) == bool(b) for t, b in zip(texts, labels))
     assert labels.sum() == 20
-    images, labels = sq.shape_images(30, size=10, seed=0)
+    images, labels = faq_data.shape_images(30, size=10, seed=0)
     assert images.shape == (30, 10, 10) and set(labels) <= {0, 1, 2}
-    x, y = sq.chirps(10, frames=4, frame_length=8, seed=0)
+    x, y = faq_data.chirps(10, frames=4, frame_length=8, seed=0)
     assert x.shape == (10, 4, 8) and x.dtype == np.float32
 
 
 @pytest.mark.parametrize("call, match", [
-    (lambda: sq.zero_step_counting(0), "Argument `n`"),
-    (lambda: sq.zero_step_counting(5, p_zero=1.0), "Argument `p_zero`"),
-    (lambda: sq.noisy_sine(5, noise=-1), "Argument `noise`"),
-    (lambda: sq.noisy_sine(5, seed=-1), "Argument `seed`"),
-    (lambda: sq.shape_images(5, size=4), "Argument `size`"),
-    (lambda: sq.brackets(5, max_length=1), "Argument `max_length`"),
+    (lambda: faq_data.zero_step_counting(0), "Argument `n`"),
+    (lambda: faq_data.zero_step_counting(5, p_zero=1.0), "Argument `p_zero`"),
+    (lambda: faq_data.noisy_sine(5, noise=-1), "Argument `noise`"),
+    (lambda: faq_data.noisy_sine(5, seed=-1), "Argument `seed`"),
+    (lambda: faq_data.shape_images(5, size=4), "Argument `size`"),
+    (lambda: faq_data.brackets(5, max_length=1), "Argument `max_length`"),
 ])
 def test_generators_validate_arguments(call, match):
     with pytest.raises(ValueError, match=match):

@@ -2,7 +2,7 @@
 
 - `plot_gradient_flow`: mean ``||∂ s_T / ∂ x_t||`` against the distance
   ``T - t``, log scale, one panel per condition (at initialisation, after
-  training, exploding), from `tf_lstm.gradients.gradient_norms_through_time`.
+  training, exploding), from `tf_lstm.lessons.gradients.gradient_norms_through_time`.
 - `plot_adding_curves`: test mean squared error per epoch on the adding
   problem, one panel per sequence length, against the mean-prediction
   baseline (1/6) and the "solved" bar (0.01).
@@ -84,7 +84,7 @@ def plot_adding_curves(histories, updates_per_epoch, baseline, solved, title):
 
     Args:
         histories: dict, `(kind, steps)` -> the `history` dict of a
-            `tf_lstm.tasks.AddingRun` (its "test_mse" is plotted).
+            `tf_lstm.lessons.adding_problem.AddingRun` (its "test_mse" is plotted).
         updates_per_epoch: positive integer, to label the x axis in updates.
         baseline: the MSE of always predicting the mean (1/6), drawn dashed.
         solved: the "solved" bar (0.01), drawn dotted.

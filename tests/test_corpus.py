@@ -1,10 +1,11 @@
-"""Tests for tf_lstm.data: Anki files, the bundled corpus, download, normalize, split.
+"""Tests for tf_lstm.translation.corpus: Anki files, the bundled corpus, download, normalize, split.
 
 CPU only and offline: downloads are served by a local HTTP server on 127.0.0.1.
 """
 
 import hashlib
 import http.server
+import pathlib
 import re
 import subprocess
 import sys
@@ -14,9 +15,11 @@ import zipfile
 import pytest
 import tensorflow as tf
 
-from tf_lstm import data
+from tf_lstm.translation import corpus, vocab
 
-CORPUS = data.DATASETS_DIR / "synthetic_en_fr"
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+GENERATOR = ROOT / "datasets" / "synthetic_en_fr" / "generate.py"
+CORPUS = ROOT / "tf_lstm" / "translation" / "corpora" / "synthetic_en_fr"
 
 
 def write(tmp_path, text, name="fra.txt"):
@@ -28,22 +31,22 @@ def write(tmp_path, text, name="fra.txt"):
 # --- load_pairs -------------------------------------------------------------
 def test_two_column_layout(tmp_path):
     path = write(tmp_path, "Go.\tVa !\nHi.\tSalut !\n")
-    assert data.load_pairs(path) == [("Go.", "Va !"), ("Hi.", "Salut !")]
+    assert corpus.load_pairs(path) == [("Go.", "Va !"), ("Hi.", "Salut !")]
 
 
 def test_three_column_layout_ignores_attribution(tmp_path):
     path = write(tmp_path, "Go.\tVa !\tCC-BY 2.0 (France) Attribution: tatoeba.org #2877272\r\n"
                            "Run!\tCours\u202f!\tCC-BY 2.0 (France) Attribution: #906328\r\n")
-    assert data.load_pairs(path) == [("Go.", "Va !"), ("Run!", "Cours\u202f!")]
+    assert corpus.load_pairs(path) == [("Go.", "Va !"), ("Run!", "Cours\u202f!")]
 
 
 def test_no_final_newline_bom_and_limit(tmp_path):
     path = write(tmp_path, "\ufeffA.\tB.\nC.\tD.\nE.\tF.")
-    assert data.load_pairs(path) == [("A.", "B."), ("C.", "D."), ("E.", "F.")]
-    assert data.load_pairs(path, limit=2) == [("A.", "B."), ("C.", "D.")]
+    assert corpus.load_pairs(path) == [("A.", "B."), ("C.", "D."), ("E.", "F.")]
+    assert corpus.load_pairs(path, limit=2) == [("A.", "B."), ("C.", "D.")]
     for bad in (0, -1, 1.5, True, "2"):
         with pytest.raises(ValueError, match="limit: expected None or a positive int"):
-            data.load_pairs(path, limit=bad)
+            corpus.load_pairs(path, limit=bad)
 
 
 @pytest.mark.parametrize("text, line, message", [
@@ -56,7 +59,7 @@ def test_no_final_newline_bom_and_limit(tmp_path):
 def test_bad_lines_name_file_and_line(tmp_path, text, line, message):
     path = write(tmp_path, text)
     with pytest.raises(ValueError) as info:
-        data.load_pairs(path)
+        corpus.load_pairs(path)
     assert f"{path}, line {line}: expected `English<TAB>French`" in str(info.value)
     assert message in str(info.value)
 
@@ -64,19 +67,19 @@ def test_bad_lines_name_file_and_line(tmp_path, text, line, message):
 def test_not_utf8(tmp_path):
     path = write(tmp_path, "Go.\tVa !\n".encode() + "Hi.\tÇa va\n".encode("latin-1"))
     with pytest.raises(ValueError, match=rf"{re.escape(str(path))}, line 2: not valid UTF-8"):
-        data.load_pairs(path)
+        corpus.load_pairs(path)
 
 
 @pytest.mark.parametrize("text", ["", "\n\n", "  "])
 def test_empty_file(tmp_path, text):
     path = write(tmp_path, text)
     with pytest.raises(ValueError, match=rf"{re.escape(str(path))}: empty file"):
-        data.load_pairs(path)
+        corpus.load_pairs(path)
 
 
 def test_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError):
-        data.load_pairs(tmp_path / "nope.txt")
+        corpus.load_pairs(tmp_path / "nope.txt")
 
 
 def make_zip(path, members):
@@ -89,31 +92,31 @@ def make_zip(path, members):
 def test_zip_input(tmp_path):
     path = make_zip(tmp_path / "fra-eng.zip", {
         "_about.txt": "About this file", "fra.txt": "Go.\tVa !\tCC-BY\nHi.\tSalut !\tCC-BY\n"})
-    assert data.load_pairs(path) == [("Go.", "Va !"), ("Hi.", "Salut !")]
+    assert corpus.load_pairs(path) == [("Go.", "Va !"), ("Hi.", "Salut !")]
     path = make_zip(tmp_path / "spa-eng.zip", {"spa-eng/spa.txt": "Go.\tVe.\n"})
-    assert data.load_pairs(path) == [("Go.", "Ve.")]
+    assert corpus.load_pairs(path) == [("Go.", "Ve.")]
     path = make_zip(tmp_path / "bad.zip", {"bad.txt": "Go.\tVa !\nOops\n"})
     with pytest.raises(ValueError, match=r"bad\.zip:bad\.txt, line 2: .*found no tab"):
-        data.load_pairs(path)
+        corpus.load_pairs(path)
 
 
 def test_zip_with_two_sentence_files(tmp_path):
     path = make_zip(tmp_path / "two.zip", {"a.txt": "A\tB\n", "b.txt": "C\tD\n"})
     with pytest.raises(ValueError, match="expected exactly one sentence file"):
-        data.load_pairs(path)
+        corpus.load_pairs(path)
 
 
 def test_truncated_zip_input(tmp_path):
     good = make_zip(tmp_path / "good.zip", {"fra.txt": "Go.\tVa !\n" * 1000})
     bad = write(tmp_path, good.read_bytes()[:-30], name="cut.zip")
     with pytest.raises(ValueError, match="cut.zip: not a valid zip archive"):
-        data.load_pairs(bad)
+        corpus.load_pairs(bad)
 
 
 # --- bundled corpus -----------------------------------------------------------
 @pytest.fixture(scope="module")
 def bundled():
-    return data.load_bundled()
+    return corpus.load_bundled()
 
 
 def test_bundled_counts_and_no_leak(bundled):
@@ -134,16 +137,16 @@ def test_bundled_format(bundled):
 
 
 def test_bundled_vocabulary_is_modest_and_closed(bundled):
-    vocab = {}
+    words = {}
     for split, pairs in bundled.items():
-        texts = data.normalize([en for en, _ in pairs] + [fr for _, fr in pairs])
+        texts = vocab.normalize([en for en, _ in pairs] + [fr for _, fr in pairs])
         n = len(pairs)
-        vocab[split] = [{w for t in texts[:n] for w in t.split()},
+        words[split] = [{w for t in texts[:n] for w in t.split()},
                         {w for t in texts[n:] for w in t.split()}]
-    en, fr = vocab["train"]
+    en, fr = words["train"]
     assert 300 <= len(en) <= 800 and 300 <= len(fr) <= 800, (len(en), len(fr))
     for split in ("valid", "test"):  # no word outside the training vocabulary
-        assert vocab[split][0] <= en and vocab[split][1] <= fr
+        assert words[split][0] <= en and words[split][1] <= fr
 
 
 def test_bundled_french_samples(bundled):
@@ -158,12 +161,12 @@ def test_bundled_french_samples(bundled):
 
 
 def test_unknown_bundled_name():
-    with pytest.raises(ValueError, match=r"expected one of \['synthetic_en_fr'\].*'nope'"):
-        data.load_bundled("nope")
+    with pytest.raises(ValueError, match=r"must be one of the bundled corpora \['synthetic_en_fr'\]. Received: name='nope'"):
+        corpus.load_bundled("nope")
 
 
 def test_generator_is_deterministic(tmp_path):
-    subprocess.run([sys.executable, str(CORPUS / "generate.py"), "--out", str(tmp_path)],
+    subprocess.run([sys.executable, str(GENERATOR), "--out", str(tmp_path)],
                    check=True, capture_output=True, timeout=60)
     for split in ("train", "valid", "test"):
         assert (tmp_path / f"{split}.tsv").read_bytes() == (CORPUS / f"{split}.tsv").read_bytes()
@@ -218,17 +221,17 @@ def served(tmp_path):
 
 def test_download_then_cache_hit(served, capsys):
     server, sha, cache = served
-    path = data.download(f"{server.url}/fra-eng.zip", cache_dir=cache, sha256=sha)
-    assert path == cache / "fra-eng.zip" and len(data.load_pairs(path)) == 5000
+    path = corpus.download(f"{server.url}/fra-eng.zip", cache_dir=cache, sha256=sha)
+    assert path == cache / "fra-eng.zip" and len(corpus.load_pairs(path)) == 5000
     assert "fra-eng.zip: 100%" in capsys.readouterr().err
     server.close()  # no network from now on
-    assert data.download(f"{server.url}/fra-eng.zip", cache_dir=cache, sha256=sha) == path
+    assert corpus.download(f"{server.url}/fra-eng.zip", cache_dir=cache, sha256=sha) == path
     assert sorted(p.name for p in cache.iterdir()) == ["fra-eng.zip"]
 
 
 def test_download_without_checksum_prints_it(served, capsys):
     server, sha, cache = served
-    data.download(f"{server.url}/fra-eng.zip", cache_dir=cache, progress=False)
+    corpus.download(f"{server.url}/fra-eng.zip", cache_dir=cache, progress=False)
     assert f"sha256={sha!r}" in capsys.readouterr().err
 
 
@@ -236,7 +239,7 @@ def test_checksum_mismatch_leaves_cache_clean(served):
     server, sha, cache = served
     with pytest.raises(ValueError, match=f"checksum mismatch, expected sha256 {'0' * 64}, "
                                          f"received {sha}; nothing was written"):
-        data.download(f"{server.url}/fra-eng.zip", cache_dir=cache, sha256="0" * 64,
+        corpus.download(f"{server.url}/fra-eng.zip", cache_dir=cache, sha256="0" * 64,
                       progress=False)
     assert list(cache.iterdir()) == []
 
@@ -244,65 +247,65 @@ def test_checksum_mismatch_leaves_cache_clean(served):
 def test_truncated_archive_leaves_cache_clean(served):
     server, _, cache = served
     with pytest.raises(ValueError, match="corrupt or truncated zip archive"):
-        data.download(f"{server.url}/truncated.zip", cache_dir=cache, progress=False)
+        corpus.download(f"{server.url}/truncated.zip", cache_dir=cache, progress=False)
     assert list(cache.iterdir()) == []
 
 
 def test_connection_cut_mid_file_leaves_cache_clean(served):
     server, _, cache = served
     with pytest.raises((OSError, ValueError), match="nothing was written"):
-        data.download(f"{server.url}/cut/fra-eng.zip", cache_dir=cache, progress=False)
+        corpus.download(f"{server.url}/cut/fra-eng.zip", cache_dir=cache, progress=False)
     assert list(cache.iterdir()) == []
 
 
 def test_download_argument_errors(tmp_path):
     with pytest.raises(ValueError, match=r"expected one of \['fra-eng', 'spa-eng'\]"):
-        data.download("klingon-eng", cache_dir=tmp_path)
+        corpus.download("klingon-eng", cache_dir=tmp_path)
     with pytest.raises(ValueError, match="sha256: expected 64 hex digits, received 'abc'"):
-        data.download("fra-eng", cache_dir=tmp_path, sha256="abc")
+        corpus.download("fra-eng", cache_dir=tmp_path, sha256="abc")
     assert list(tmp_path.iterdir()) == []
 
 
 def test_registry_urls():
-    assert data.ARCHIVES["fra-eng"]["url"] == "https://www.manythings.org/anki/fra-eng.zip"
-    assert data.ARCHIVES["spa-eng"]["url"].endswith("/data/spa-eng.zip")
+    assert corpus.ARCHIVES["fra-eng"]["url"] == "https://www.manythings.org/anki/fra-eng.zip"
+    assert corpus.ARCHIVES["spa-eng"]["url"].endswith("/data/spa-eng.zip")
 
 
 # --- normalize ----------------------------------------------------------------
 def test_narrow_no_break_spaces():
-    assert data.normalize("Cours\u202f!") == "Cours !"
-    assert data.normalize("Quoi\u00a0?  Vraiment\u2009?") == "Quoi ? Vraiment ?"
+    assert vocab.normalize("Cours\u202f!") == "Cours !"
+    assert vocab.normalize("Quoi\u00a0?  Vraiment\u2009?") == "Quoi ? Vraiment ?"
 
 
 def test_punctuation_and_elision():
-    assert data.normalize("Hello, world.") == "Hello , world ."
-    assert data.normalize("Va !") == "Va !"
-    assert data.normalize("Qu’est-ce qu'il y a ?") == "Qu' est-ce qu' il y a ?"
-    assert data.normalize("J'aime l'école d'Anne aujourd'hui.") == \
+    assert vocab.normalize("Hello, world.") == "Hello , world ."
+    assert vocab.normalize("Va !") == "Va !"
+    assert vocab.normalize("Qu’est-ce qu'il y a ?") == "Qu' est-ce qu' il y a ?"
+    assert vocab.normalize("J'aime l'école d'Anne aujourd'hui.") == \
         "J' aime l' école d' Anne aujourd'hui ."
-    assert data.normalize("I don't know: \"yes\"!") == 'I don\'t know : " yes " !'
+    assert vocab.normalize("I don't know: \"yes\"!") == 'I don\'t know : " yes " !'
 
 
 def test_lowercase_policy():
-    assert data.normalize("Élise est À PARIS.") == "Élise est À PARIS ."
-    assert data.normalize("Élise est À PARIS.", lowercase=True) == "élise est à paris ."
+    assert vocab.normalize("Élise est À PARIS.") == "Élise est À PARIS ."
+    assert vocab.normalize("Élise est À PARIS.", lowercase=True) == "élise est à paris ."
 
 
 def test_input_kinds():
-    assert data.normalize("A,b") == "A , b"
-    assert data.normalize(["A,b", "C."]) == ["A , b", "C ."]
-    assert data.normalize([]) == []
-    out = data.normalize(tf.constant([["Va\u202f!"], ["Hi."]]))
+    assert vocab.normalize("A,b") == "A , b"
+    assert vocab.normalize(["A,b", "C."]) == ["A , b", "C ."]
+    assert vocab.normalize([]) == []
+    out = vocab.normalize(tf.constant([["Va\u202f!"], ["Hi."]]))
     assert tf.is_tensor(out) and out.shape == (2, 1)
     assert out.numpy().tolist() == [[b"Va !"], [b"Hi ."]]
     for bad in (3, [b"bytes"], tf.constant([1])):
         with pytest.raises(TypeError, match="texts: expected"):
-            data.normalize(bad)
+            vocab.normalize(bad)
 
 
 def test_normalize_as_text_vectorization_standardize():
     import keras
-    layer = keras.layers.TextVectorization(standardize=data.normalize, split="whitespace")
+    layer = keras.layers.TextVectorization(standardize=vocab.normalize, split="whitespace")
     layer.adapt(["Va !", "Cours\u202f!"])
     assert sorted(layer.get_vocabulary()[2:]) == ["!", "Cours", "Va"]
 
@@ -314,33 +317,33 @@ def many_pairs():
 
 def test_split_groups_english_and_is_deterministic():
     pairs = many_pairs()
-    train, valid, test = data.split_pairs(pairs, valid=30, test=0.1, seed=3)
+    train, valid, test = corpus.split_pairs(pairs, valid=30, test=0.1, seed=3)
     sides = [{en for en, _ in part} for part in (train, valid, test)]
     assert [len(s) for s in sides] == [80, 10, 10]
     assert [len(p) for p in (train, valid, test)] == [240, 30, 30]
     assert not sides[0] & sides[1] and not sides[0] & sides[2] and not sides[1] & sides[2]
-    assert data.split_pairs(pairs, valid=30, test=0.1, seed=3) == (train, valid, test)
-    shuffled = data.split_pairs(pairs[::-1], valid=30, test=0.1, seed=3)
+    assert corpus.split_pairs(pairs, valid=30, test=0.1, seed=3) == (train, valid, test)
+    shuffled = corpus.split_pairs(pairs[::-1], valid=30, test=0.1, seed=3)
     assert [sorted(p) for p in shuffled] == [sorted(p) for p in (train, valid, test)]
-    assert data.split_pairs(pairs, valid=30, test=0.1, seed=4) != (train, valid, test)
+    assert corpus.split_pairs(pairs, valid=30, test=0.1, seed=4) != (train, valid, test)
 
 
 def test_split_sizes_count_pairs_exactly_with_uneven_groups():
     # Sentences with 1, 2 or 3 translations, as in Tatoeba.
     pairs = [(f"S{i}.", f"P{i}-{k}.") for i in range(200) for k in range(1 + i % 3)]
-    train, valid, test = data.split_pairs(pairs, valid=37, test=101, seed=0)
+    train, valid, test = corpus.split_pairs(pairs, valid=37, test=101, seed=0)
     assert (len(valid), len(test), len(train)) == (37, 101, len(pairs) - 138)
     assert not {e for e, _ in train} & {e for e, _ in valid + test}
 
 
 def test_split_warns_when_groups_cannot_fill_a_size_exactly():
     with pytest.warns(UserWarning, match="valid: 29 pairs requested, 27 taken"):
-        train, valid, test = data.split_pairs(many_pairs(), valid=29, test=30)
+        train, valid, test = corpus.split_pairs(many_pairs(), valid=29, test=30)
     assert len(valid) == 27 and len(test) == 30
 
 
 def test_split_sizes_zero():
-    train, valid, test = data.split_pairs(many_pairs(), valid=0, test=0.0)
+    train, valid, test = corpus.split_pairs(many_pairs(), valid=0, test=0.0)
     assert len(train) == 300 and valid == [] and test == []
 
 
@@ -354,4 +357,4 @@ def test_split_sizes_zero():
 ])
 def test_split_errors(valid, test, error, message):
     with pytest.raises(error, match=message):
-        data.split_pairs(many_pairs(), valid=valid, test=test)
+        corpus.split_pairs(many_pairs(), valid=valid, test=test)

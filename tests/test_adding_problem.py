@@ -1,13 +1,13 @@
-"""tf_lstm.tasks: the adding problem, its baseline, and the training loop."""
+"""tf_lstm.lessons.adding_problem: the adding problem, its baseline, and the training loop."""
 
 import numpy as np
 import pytest
 
-from tf_lstm import tasks
+from tf_lstm.lessons import adding_problem
 
 
 def test_adding_problem_shapes_markers_and_targets():
-    x, y = tasks.adding_problem(500, 21, seed=3)
+    x, y = adding_problem.adding_problem(500, 21, seed=3)
     assert x.shape == (500, 21, 2) and y.shape == (500, 1)
     assert x.dtype == np.float32 and y.dtype == np.float32
     values, markers = x[..., 0], x[..., 1]
@@ -23,23 +23,23 @@ def test_adding_problem_shapes_markers_and_targets():
 
 
 def test_adding_problem_is_deterministic_by_seed():
-    a = tasks.adding_problem(10, 8, seed=5)
-    b = tasks.adding_problem(10, 8, seed=5)
-    c = tasks.adding_problem(10, 8, seed=6)
+    a = adding_problem.adding_problem(10, 8, seed=5)
+    b = adding_problem.adding_problem(10, 8, seed=5)
+    c = adding_problem.adding_problem(10, 8, seed=6)
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_array_equal(a[1], b[1])
     assert not np.array_equal(a[0], c[0])
     state = np.random.get_state()[1].copy()
-    tasks.adding_problem(10, 8, seed=5)
+    adding_problem.adding_problem(10, 8, seed=5)
     np.testing.assert_array_equal(np.random.get_state()[1], state)  # global RNG untouched
 
 
 def test_baseline_mse_is_one_sixth():
-    assert tasks.adding_problem_baseline_mse() == pytest.approx(1 / 6)
-    _, y = tasks.adding_problem(100_000, 10, seed=0)
+    assert adding_problem.adding_problem_baseline_mse() == pytest.approx(1 / 6)
+    _, y = adding_problem.adding_problem(100_000, 10, seed=0)
     # Predicting the mean, 1, costs Var(u1 + u2) = 1/6; the standard error of
     # the empirical MSE over 1e5 sequences is about 7e-4.
-    assert tasks.adding_problem_baseline_mse(y) == pytest.approx(1 / 6, abs=3e-3)
+    assert adding_problem.adding_problem_baseline_mse(y) == pytest.approx(1 / 6, abs=3e-3)
     assert np.mean(y) == pytest.approx(1.0, abs=5e-3)
 
 
@@ -51,12 +51,12 @@ def test_baseline_mse_is_one_sixth():
 ])
 def test_adding_problem_validates(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        tasks.adding_problem(**kwargs)
+        adding_problem.adding_problem(**kwargs)
 
 
 def test_baseline_validates_targets():
     with pytest.raises(ValueError, match="Argument `y` must have shape"):
-        tasks.adding_problem_baseline_mse(np.ones((4, 2)))
+        adding_problem.adding_problem_baseline_mse(np.ones((4, 2)))
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -67,13 +67,13 @@ def test_baseline_validates_targets():
 ])
 def test_config_validates(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        tasks.AddingConfig(**kwargs)
+        adding_problem.AddingConfig(**kwargs)
 
 
 def test_fit_adding_problem_records_its_history():
-    config = tasks.AddingConfig(units=4, epochs=2, n_train=64, n_test=16, batch_size=32)
+    config = adding_problem.AddingConfig(units=4, epochs=2, n_train=64, n_test=16, batch_size=32)
     for kind in ("SimpleRNN", "LSTM"):
-        run = tasks.fit_adding_problem(kind, 6, config)
+        run = adding_problem.fit_adding_problem(kind, 6, config)
         assert run.model(np.zeros((1, 6, 2), "float32")).shape == (1, 1)
         assert run.layer.units == 4
         assert run.history["loss"].shape == (2,)
@@ -81,4 +81,4 @@ def test_fit_adding_problem_records_its_history():
         assert run.history["gradient_norm"].shape == (4,)  # 2 epochs x 2 updates
         assert run.test_mse == run.history["test_mse"][-1]
     with pytest.raises(TypeError, match="Argument `config` must be an AddingConfig"):
-        tasks.fit_adding_problem("LSTM", 6, config={"units": 4})
+        adding_problem.fit_adding_problem("LSTM", 6, config={"units": 4})

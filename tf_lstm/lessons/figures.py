@@ -1,4 +1,4 @@
-"""Every figure the notebooks draw, as functions of data that return the Figure.
+"""The LSTM's figures for the lessons, as functions of data that return the Figure.
 
 - `plot_gate_diagram`: one LSTM step drawn with matplotlib patches (§3.1). It
   replaces the article's sequential ``cell state -> input gate -> output gate
@@ -7,8 +7,9 @@
 - `plot_gates`: heatmaps of the per-step gates i, f, g, o and the cell state
   c, from ``ScratchLSTM(return_gates=True)`` or the NumPy reference's cache (§3).
 - `plot_masking`: what an LSTM outputs at padded steps (§4).
-- `plot_training_curves`: loss and token accuracy, training vs validation.
-- `plot_attention`: a translator's attention weights for one sentence.
+
+The translator's own figures (training curves, attention) are in
+`tf_lstm.translation.figures`, since the command line draws them too.
 
 Each function only draws: it computes nothing about the LSTM itself.
 """
@@ -148,7 +149,7 @@ def plot_gates(gates, tokens=None, sample=0, units=None, title=None):
     Args:
         gates: dict with "i", "f", "g", "o", "c", each `(batch, steps, units)`,
             as returned by ``ScratchLSTM(return_gates=True)`` or found in the
-            cache of `tf_lstm.scratch.numpy_lstm_forward`.
+            cache of `tf_lstm.numpy_lstm.numpy_lstm_forward`.
         tokens: optional list of `steps` strings that label the time axis.
         sample: which sequence of the batch to draw.
         units: optional list of unit indices to draw (default: all).
@@ -250,65 +251,4 @@ def plot_masking(mask, outputs, unit=0, title=MASKING_TITLE):
     fig.legend(handles, labels, loc="lower center", ncol=min(batch, 4), fontsize=8)
     fig.suptitle(title, fontsize=11)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
-    return fig
-
-
-def plot_training_curves(history, sampled_softmax=0):
-    """Loss and token accuracy per epoch, training vs validation.
-
-    Args:
-        history: a `keras.callbacks.History.history` dict (keys "loss",
-            "val_loss", "token_accuracy", "val_token_accuracy"; a series
-            that is missing is left out).
-        sampled_softmax: the run's `TranslatorConfig.sampled_softmax`. When
-            nonzero the training loss is the sampled loss, which is not the
-            full cross-entropy (for the same weights it is lower on average),
-            so the legend and title say so; there is no training accuracy.
-    """
-    training = "training"
-    if sampled_softmax:
-        training = f"training (softmax over {sampled_softmax} sampled words)"
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
-    for ax, key, label in ((axes[0], "loss", "cross-entropy (nats/token)"),
-                           (axes[1], "token_accuracy", "token accuracy")):
-        for prefix, style, color in (("", "o-", "C0"), ("val_", "s--", "C1")):
-            values = history.get(prefix + key, [])
-            if len(values):
-                ax.plot(np.arange(1, len(values) + 1), values, style, color=color,
-                        label="validation" if prefix else training)
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(label)
-        ax.xaxis.get_major_locator().set_params(integer=True)
-        ax.grid(alpha=0.3)
-        ax.legend()
-    axes[0].set_title("Loss per real target token\n"
-                      + ("(training: the sampled loss, not the full one)" if sampled_softmax
-                         else "(a widening gap = over-fitting)"))
-    axes[1].set_title("Next-token accuracy, teacher forcing\n(padding never counted)")
-    fig.tight_layout()
-    return fig
-
-
-def plot_attention(weights, source_tokens, target_tokens):
-    """Heatmap of attention weights: which source word each output word looked at.
-
-    Args:
-        weights: `(target_steps, source_steps)`, rows summing to 1.
-        source_tokens, target_tokens: the labels of the columns and rows.
-    """
-    weights = np.asarray(weights)
-    if weights.shape != (len(target_tokens), len(source_tokens)):
-        raise ValueError(f"Argument `weights` must have shape (len(target_tokens), "
-                         f"len(source_tokens)) = {(len(target_tokens), len(source_tokens))}."
-                         f" Received: weights with shape {weights.shape}")
-    fig, ax = plt.subplots(figsize=(1.0 + 0.5 * len(source_tokens),
-                                    1.2 + 0.4 * len(target_tokens)))
-    image = ax.imshow(weights, cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto")
-    ax.set_xticks(range(len(source_tokens)), source_tokens, rotation=60, ha="right")
-    ax.set_yticks(range(len(target_tokens)), target_tokens)
-    ax.set_xlabel("source (English) token")
-    ax.set_ylabel("generated (French) token")
-    ax.set_title("Attention: each French word looks at\nthe English words it translates")
-    fig.colorbar(image, ax=ax, label="attention weight (row sums to 1)")
-    fig.tight_layout()
     return fig

@@ -1,4 +1,4 @@
-"""tf_lstm.plots_dynamics: every figure has its data, labelled axes and a title."""
+"""tf_lstm.lessons.figures_dynamics: every figure has its data, labelled axes and a title."""
 
 import matplotlib
 
@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from tf_lstm import plots_dynamics  # noqa: E402
+from tf_lstm.lessons import figures_dynamics  # noqa: E402
 
 
 def _labelled(fig):
@@ -22,7 +22,7 @@ def test_gradient_flow_draws_every_curve_against_distance():
     norms = 0.8 ** np.arange(6.0)[::-1]                           # distance 0 is last
     norms_with_underflow = norms.copy()
     norms_with_underflow[0] = 0.0
-    fig = plots_dynamics.plot_gradient_flow(
+    fig = figures_dynamics.plot_gradient_flow(
         {"at init": {"SimpleRNN": norms, "LSTM": norms, "LSTM, bias 4": norms},
          "trained": {"LSTM": norms_with_underflow}}, "what to notice")
     _labelled(fig)
@@ -41,7 +41,7 @@ def test_gradient_flow_draws_every_curve_against_distance():
 def test_adding_curves_one_panel_per_length():
     histories = {(kind, steps): {"test_mse": [0.2, 0.1, 0.005]}
                  for kind in ("SimpleRNN", "LSTM") for steps in (50, 100)}
-    fig = plots_dynamics.plot_adding_curves(histories, 100, 1 / 6, 0.01, "title")
+    fig = figures_dynamics.plot_adding_curves(histories, 100, 1 / 6, 0.01, "title")
     _labelled(fig)
     assert [ax.get_title() for ax in fig.axes] == [
         "sequence length T = 50", "sequence length T = 100"]
@@ -51,7 +51,7 @@ def test_adding_curves_one_panel_per_length():
 
 
 def test_update_gradient_norms():
-    fig = plots_dynamics.plot_update_gradient_norms(
+    fig = figures_dynamics.plot_update_gradient_norms(
         {"LSTM": [0.5, 3.0, 0.2]}, 1.0, "spikes")
     _labelled(fig)
     assert fig.axes[0].get_title() == "spikes"
@@ -59,10 +59,10 @@ def test_update_gradient_norms():
 
 
 @pytest.mark.parametrize("call", [
-    lambda: plots_dynamics.plot_gradient_flow({}, "t"),
-    lambda: plots_dynamics.plot_gradient_flow({"p": {}}, "t"),
-    lambda: plots_dynamics.plot_adding_curves({}, 1, 0.1, 0.01, "t"),
-    lambda: plots_dynamics.plot_update_gradient_norms([], 1.0, "t"),
+    lambda: figures_dynamics.plot_gradient_flow({}, "t"),
+    lambda: figures_dynamics.plot_gradient_flow({"p": {}}, "t"),
+    lambda: figures_dynamics.plot_adding_curves({}, 1, 0.1, 0.01, "t"),
+    lambda: figures_dynamics.plot_update_gradient_norms([], 1.0, "t"),
 ])
 def test_empty_data_is_an_error(call):
     with pytest.raises(ValueError, match="must be a non-empty dict"):

@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from tf_lstm.sequences import is_right_padded
+from tf_lstm.lessons.masks import is_right_padded
 
 
 def _dict(name, value):

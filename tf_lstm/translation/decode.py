@@ -46,15 +46,6 @@ from tf_lstm import checks
 PAD_ID = 0  # written after the end token, and fed to `step_fn` for ended hypotheses
 
 
-def _non_negative_int(name, value):
-    """Return `value` if it is a non-negative integer (not a bool), else raise."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-        raise ValueError(
-            f"Argument `{name}` must be a non-negative integer. "
-            f"Received: {name}={checks._short(value)}")
-    return int(value)
-
-
 def _checked(step_fn, initial_state, start_id, end_id, max_length):
     """Validate the arguments both decoders share; return them, state as tensors."""
     if not callable(step_fn):
@@ -69,8 +60,8 @@ def _checked(step_fn, initial_state, start_id, end_id, max_length):
             "Argument `initial_state` must be a nested structure of tensors, at "
             "least one, each with batch as its first axis. Received: initial_state="
             f"{tf.nest.map_structure(checks._short, initial_state)}")
-    return (state, _non_negative_int("start_id", start_id),
-            _non_negative_int("end_id", end_id),
+    return (state, checks.non_negative_int("start_id", start_id),
+            checks.non_negative_int("end_id", end_id),
             checks.positive_int("max_length", max_length))
 
 

@@ -1,32 +1,34 @@
-"""Data handling for the article's §1, machine translation (English -> French).
+"""Parallel corpora for the article's §1, machine translation (English -> French).
 
-- `load_pairs` reads a Tatoeba/Anki sentence-pair file (``.txt`` or ``.zip``).
-- `load_bundled` returns the committed synthetic corpus's fixed splits.
+The first stage of the translator (see `tf_lstm.translation`):
+
+- `load_pairs` reads a Tatoeba/Anki sentence-pair file (``.txt`` or ``.zip``),
+  line by line, with an error naming the file and line for anything malformed.
+- `load_bundled` returns the fixed splits of a corpus shipped inside the
+  package (``tf_lstm/translation/corpora/``), read with `importlib.resources`
+  so that it works from an installed wheel as from a checkout.
 - `download` fetches a known archive (or a URL) into a checksummed cache.
-- `normalize` prepares text for a word-level vocabulary with TensorFlow Text;
-  it is made of TensorFlow ops, so it also works as the ``standardize``
-  callable of `keras.layers.TextVectorization` or inside `tf.data`.
 - `split_pairs` splits pairs so that no English sentence is on two sides.
 """
 
 import collections
 import hashlib
 import http.client
+import importlib.resources
 import os
 import random
 import sys
 import tempfile
-import warnings
 import urllib.request
+import warnings
 import zipfile
 import zlib
 from pathlib import Path
 
-import tensorflow as tf
-import tensorflow_text as tf_text
+from tf_lstm import checks
 
-DATASETS_DIR = Path(__file__).resolve().parent.parent / "datasets"
 DEFAULT_CACHE_DIR = Path("~/.cache/tf_lstm").expanduser()
+BUNDLED = "synthetic_en_fr"  # the corpus the demo and the notebooks train on
 
 # Known archives. `sha256` is None where no checksum was recorded when this
 # was written: manythings.org rebuilds fra-eng.zip as Tatoeba grows, so any
@@ -38,8 +40,6 @@ ARCHIVES = {
 }
 
 _FORMAT = "`English<TAB>French` or `English<TAB>French<TAB>attribution`"
-# French elided words keep their apostrophe and become tokens of their own
-_ELISIONS = "c|d|j|l|m|n|s|t|qu|jusqu|lorsqu|puisqu"
 
 
 def _read_text_bytes(path):
@@ -125,11 +125,24 @@ def load_pairs(path, limit=None):
     return pairs
 
 
-def load_bundled(name="synthetic_en_fr"):
-    """Load the fixed splits of a corpus committed under ``datasets/``.
+def bundled_corpora():
+    """The names of the corpora shipped with the package, sorted.
+
+    Example:
+
+    >>> bundled_corpora()
+    ['synthetic_en_fr']
+    """
+    root = importlib.resources.files("tf_lstm.translation") / "corpora"
+    return sorted(entry.name for entry in root.iterdir()
+                  if entry.is_dir() and (entry / "train.tsv").is_file())
+
+
+def load_bundled(name=BUNDLED):
+    """Load the fixed splits of a corpus shipped with the package.
 
     Args:
-        name: the folder name under ``datasets/``; it holds ``train.tsv``,
+        name: one of `bundled_corpora()`; its folder holds ``train.tsv``,
             ``valid.tsv`` and ``test.tsv``.
 
     Returns:
@@ -145,12 +158,14 @@ def load_bundled(name="synthetic_en_fr"):
     >>> {k: len(v) for k, v in splits.items()}
     {'train': 20000, 'valid': 1000, 'test': 1000}
     """
-    available = sorted(p.parent.name for p in DATASETS_DIR.glob("*/train.tsv"))
+    available = bundled_corpora()
     if name not in available:
-        raise ValueError(f"name: expected one of {available} (corpora in {DATASETS_DIR}), "
-                         f"received {name!r}")
-    return {split: load_pairs(DATASETS_DIR / name / f"{split}.tsv")
-            for split in ("train", "valid", "test")}
+        raise ValueError(f"Argument `name` must be one of the bundled corpora {available}. "
+                         f"Received: name={name!r}")
+    folder = importlib.resources.files("tf_lstm.translation") / "corpora" / name
+    with importlib.resources.as_file(folder) as path:
+        return {split: load_pairs(path / f"{split}.tsv")
+                for split in ("train", "valid", "test")}
 
 
 def _sha256(path):
@@ -263,58 +278,6 @@ def download(name_or_url, cache_dir=None, sha256=None, *, progress=True, timeout
         if os.path.exists(tmp):
             os.remove(tmp)
     return target
-
-
-def normalize(texts, lowercase=False):
-    """Normalize sentences for a word-level vocabulary.
-
-    Steps: Unicode NFKC (which turns the U+202F and U+00A0 no-break spaces of
-    French typography into plain spaces), typographic apostrophes to ``'``,
-    optional lower-casing, punctuation split off as tokens of its own, French
-    elisions split after the apostrophe (``l'homme`` -> ``l' homme``; English
-    contractions such as ``don't`` stay whole), whitespace collapsed to single
-    spaces. Hyphenated words (``Est-ce``) stay whole.
-
-    Lower-casing policy: the default keeps case and accents, since the
-    translator must produce true-cased French; ``lowercase=True`` lower-cases
-    every letter (Unicode-aware, ``É`` -> ``é``) and still keeps accents.
-
-    Args:
-        texts: a str, a list of str, or a `tf.Tensor` of dtype string.
-        lowercase: whether to lower-case.
-
-    Returns:
-        The normalized text, of the same kind as `texts`.
-
-    Raises:
-        TypeError: if `texts` is none of those kinds.
-
-    Example:
-
-    >>> normalize("Hello, world.", lowercase=True)
-    'hello , world .'
-    >>> normalize(["Va\\u202f!", "L’homme n'est pas là."])
-    ['Va !', "L' homme n' est pas là ."]
-    """
-    if isinstance(texts, str):
-        return normalize([texts], lowercase)[0]
-    if isinstance(texts, (list, tuple)):
-        if not all(isinstance(t, str) for t in texts):
-            raise TypeError(f"texts: expected str items, received {[type(t).__name__ for t in texts]}")
-        if not texts:
-            return []
-        return [t.decode("utf-8") for t in normalize(tf.constant(texts), lowercase).numpy().tolist()]
-    if not (tf.is_tensor(texts) and texts.dtype == tf.string):
-        raise TypeError(f"texts: expected a str, a list of str or a string tensor, "
-                        f"received {type(texts).__name__}")
-    x = tf_text.normalize_utf8(texts, "NFKC")
-    x = tf.strings.regex_replace(x, "[’‘]", "'")
-    if lowercase:
-        x = tf.strings.lower(x, encoding="utf-8")
-    x = tf.strings.regex_replace(x, r"([^\pL\pN\pM\s'\-])", r" \1 ")
-    x = tf.strings.regex_replace(x, rf"(?i)(^|[^\pL\pN])({_ELISIONS})'(\pL)", r"\1\2' \3")
-    x = tf.strings.regex_replace(x, r"\s+", " ")
-    return tf.strings.strip(x)
 
 
 def _size(value, what, groups):

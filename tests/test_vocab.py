@@ -1,10 +1,10 @@
-"""tf_lstm.text: vocabularies, vectorisation and the bucketed tf.data pipeline."""
+"""tf_lstm.translation.vocab: vocabularies, vectorisation and the bucketed tf.data pipeline."""
 
 import numpy as np
 import pytest
 
-from tf_lstm import text
-from tf_lstm.data import normalize
+from tf_lstm.translation import pipeline, vocab
+from tf_lstm.translation.vocab import normalize
 
 PAIRS = [("I eat.", "Je mange."), ("You eat an apple.", "Tu manges une pomme."),
          ("We are not eating the big apples today.",
@@ -13,34 +13,33 @@ PAIRS = [("I eat.", "Je mange."), ("You eat an apple.", "Tu manges une pomme."),
 
 
 def vectorizers():
-    source_vocab = text.build_vocabulary(normalize([e for e, _ in PAIRS]))
-    target_vocab = text.build_vocabulary(normalize([f for _, f in PAIRS]))
-    return text.make_vectorizer(source_vocab), text.make_vectorizer(target_vocab)
+    source_vocab = vocab.build_vocabulary(normalize([e for e, _ in PAIRS]))
+    target_vocab = vocab.build_vocabulary(normalize([f for _, f in PAIRS]))
+    return vocab.make_vectorizer(source_vocab), vocab.make_vectorizer(target_vocab)
 
 
 def test_reserved_ids_and_unknown_words():
     source, _ = vectorizers()
-    vocab = source.get_vocabulary()
-    assert vocab[:4] == ["", "[UNK]", "[START]", "[END]"]
-    assert (text.PAD_ID, text.UNK_ID, text.START_ID, text.END_ID) == (0, 1, 2, 3)
+    tokens = source.get_vocabulary()
+    assert tokens[:4] == ["", "[UNK]", "[START]", "[END]"]
     ids = source(["I eat zebras"]).to_list()[0]
-    assert ids[2] == text.UNK_ID and ids[0] == vocab.index("I")
+    assert ids[2] == vocab.UNK_ID and ids[0] == tokens.index("I")
 
 
 def test_vocabulary_cap_and_min_count():
-    vocab = text.build_vocabulary(["a a a b b c"], max_size=6)
-    assert vocab == ["", "[UNK]", "[START]", "[END]", "a", "b"]
-    assert text.build_vocabulary(["a a b"], min_count=2)[4:] == ["a"]
+    tokens = vocab.build_vocabulary(["a a a b b c"], max_size=6)
+    assert tokens == ["", "[UNK]", "[START]", "[END]", "a", "b"]
+    assert vocab.build_vocabulary(["a a b"], min_count=2)[4:] == ["a"]
     with pytest.raises(ValueError, match="`max_size` must exceed 4"):
-        text.build_vocabulary(["a"], max_size=4)
+        vocab.build_vocabulary(["a"], max_size=4)
 
 
 def test_targets_are_framed_and_shifted():
     source_vec, target_vec = vectorizers()
-    source, target = text.encode_pairs(PAIRS[:1], source_vec, target_vec, normalize)
+    source, target = vocab.encode_pairs(PAIRS[:1], source_vec, target_vec, normalize)
     target_ids = target.to_list()[0]
-    assert target_ids[0] == text.START_ID and target_ids[-1] == text.END_ID
-    (_, target_in), target_out = next(iter(text.make_dataset(
+    assert target_ids[0] == vocab.START_ID and target_ids[-1] == vocab.END_ID
+    (_, target_in), target_out = next(iter(pipeline.make_dataset(
         source, target, batch_size=1, shuffle=False)))
     np.testing.assert_array_equal(target_in[0], target_ids[:-1])
     np.testing.assert_array_equal(target_out[0], target_ids[1:])
@@ -48,8 +47,8 @@ def test_targets_are_framed_and_shifted():
 
 def test_bucketing_pads_each_batch_to_its_own_length():
     source_vec, target_vec = vectorizers()
-    source, target = text.encode_pairs(PAIRS, source_vec, target_vec, normalize)
-    batches = list(text.make_dataset(source, target, batch_size=8, bucket_width=3))
+    source, target = vocab.encode_pairs(PAIRS, source_vec, target_vec, normalize)
+    batches = list(pipeline.make_dataset(source, target, batch_size=8, bucket_width=3))
     real = padded = 0
     for (src, tgt_in), tgt_out in batches:
         real += int(np.count_nonzero(tgt_out))
@@ -62,8 +61,8 @@ def test_bucketing_pads_each_batch_to_its_own_length():
 
 def test_max_length_drops_long_pairs():
     source_vec, target_vec = vectorizers()
-    source, target = text.encode_pairs(PAIRS, source_vec, target_vec, normalize)
-    kept = sum(int(b[1].shape[0]) for b in text.make_dataset(
+    source, target = vocab.encode_pairs(PAIRS, source_vec, target_vec, normalize)
+    kept = sum(int(b[1].shape[0]) for b in pipeline.make_dataset(
         source, target, batch_size=4, max_length=6))
     assert kept == 24  # 8 copies each of the three pairs whose sides fit in 6 tokens
 
@@ -76,8 +75,8 @@ def _random_pairs(count, seed=0):
     rng = np.random.default_rng(seed)
     lengths = rng.integers(1, 20, size=count)
     source = [list(rng.integers(4, 50, size=n)) for n in lengths]
-    target = [[text.START_ID, *rng.integers(4, 50, size=max(1, n + rng.integers(-2, 4))),
-               text.END_ID] for n in lengths]
+    target = [[vocab.START_ID, *rng.integers(4, 50, size=max(1, n + rng.integers(-2, 4))),
+               vocab.END_ID] for n in lengths]
     return tf.ragged.constant(source, dtype=tf.int64), tf.ragged.constant(target, dtype=tf.int64)
 
 
@@ -98,8 +97,8 @@ def _rows(batches):
 
 def test_sorted_grouping_leaves_little_padding_on_either_side():
     source, target = _random_pairs(2000)
-    buckets = list(text.make_dataset(source, target, batch_size=32, seed=1))
-    dataset = text.make_dataset(source, target, batch_size=32, seed=1, grouping="sorted",
+    buckets = list(pipeline.make_dataset(source, target, batch_size=32, seed=1))
+    dataset = pipeline.make_dataset(source, target, batch_size=32, seed=1, grouping="sorted",
                                 pool_batches=100)
     first, second = list(dataset), list(dataset)
     assert _rows(first) == _rows(buckets)  # every pair once, unchanged
@@ -111,37 +110,22 @@ def test_sorted_grouping_leaves_little_padding_on_either_side():
     assert source_padding < 1.15 and source_padding < bucket_source - 0.1
     # batches come in a new order each epoch, the same order for the same seed
     assert [b[1].shape for b in first] != [b[1].shape for b in second]
-    again = list(text.make_dataset(source, target, batch_size=32, seed=1,
+    again = list(pipeline.make_dataset(source, target, batch_size=32, seed=1,
                                    grouping="sorted", pool_batches=100))
     assert all(np.array_equal(a[1], b[1]) for a, b in zip(first, again))
 
 
 def test_sorted_grouping_without_shuffling_keeps_pools_in_order():
     source, target = _random_pairs(100)
-    batches = list(text.make_dataset(source, target, batch_size=10, shuffle=False,
+    batches = list(pipeline.make_dataset(source, target, batch_size=10, shuffle=False,
                                      grouping="sorted", pool_batches=100))
     lengths = [int(np.count_nonzero(b[1], axis=1).max()) for b in batches]
     assert lengths == sorted(lengths)
 
 
-def test_padded_grouping_pads_every_batch_to_the_longest_kept_sentence():
-    source, target = _random_pairs(300, seed=3)
-    buckets = list(text.make_dataset(source, target, batch_size=32, seed=1, max_length=15))
-    padded = list(text.make_dataset(source, target, batch_size=32, seed=1, max_length=15,
-                                    grouping="padded"))
-    assert _rows(padded) == _rows(buckets)  # the same pairs, every one once
-    source_lengths = source.row_lengths().numpy()
-    target_lengths = target.row_lengths().numpy() - 1
-    kept = (source_lengths <= 15) & (target_lengths <= 15)
-    shapes = {(b[0][0].shape[1], b[0][1].shape[1], b[1].shape[1]) for b in padded}
-    longest_target = target_lengths[kept].max()
-    assert shapes == {(source_lengths[kept].max(), longest_target, longest_target)}
-    assert _padding(padded)[1] > _padding(buckets)[1] + 0.3  # what grouping saves
-
-
 def test_make_dataset_rejects_an_unknown_grouping():
     source, target = _random_pairs(4)
     with pytest.raises(ValueError, match="`grouping` must be one of .*'sorted'.*Received: grouping='sort'"):
-        text.make_dataset(source, target, grouping="sort")
+        pipeline.make_dataset(source, target, grouping="sort")
     with pytest.raises(ValueError, match="pool_batches"):
-        text.make_dataset(source, target, grouping="sorted", pool_batches=0)
+        pipeline.make_dataset(source, target, grouping="sorted", pool_batches=0)

@@ -48,12 +48,12 @@ def plot_time_scaling(steps, by_steps, units, by_units, title, units_flops=None)
 
     Args:
         steps: the sequence lengths of the left panel.
-        by_steps: dict, label -> one `tf_lstm.cost.Timing` per entry of `steps`.
+        by_steps: dict, label -> one `tf_lstm.lessons.cost.Timing` per entry of `steps`.
         units: the layer sizes of the right panel.
         by_units: dict, label -> one `Timing` per entry of `units`.
         title: the figure's title: what to notice.
         units_flops: optional FLOPs of each entry of `units` (from
-            `tf_lstm.cost.lstm_step_flops`); the right panel's guide is then
+            `tf_lstm.lessons.cost.lstm_step_flops`); the right panel's guide is then
             "time ∝ FLOPs" instead of "time ∝ units²".
 
     Returns:
@@ -64,7 +64,7 @@ def plot_time_scaling(steps, by_steps, units, by_units, title, units_flops=None)
 
     Example:
 
-    >>> from tf_lstm.cost import Timing
+    >>> from tf_lstm.lessons.cost import Timing
     >>> fig = plot_time_scaling([10, 20], {"a": [Timing((0.1,)), Timing((0.2,))]},
     ...                         [8, 16], {"a": [Timing((0.1,)), Timing((0.4,))]}, "t")
     >>> [ax.get_xlabel() for ax in fig.axes]

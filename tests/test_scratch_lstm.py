@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 import tf_lstm
-from tf_lstm import scratch
+from tf_lstm import numpy_lstm
 from tests.conftest import as_list, keras_lstm_case, make_keras_lstm, right_padded_mask
 
 TOLERANCE = {"float64": 1e-10, "float32": 1e-5}
@@ -46,7 +46,7 @@ def test_tf_forward_matches_numpy_in_a_tf_function(rng, go_backwards):
         x, *weights, initial_state=state, mask=mask,
         go_backwards=go_backwards, return_gates=True))
     sequence, h, c, gates = fn(tf.constant(x))
-    ref_seq, ref_h, ref_c, cache = scratch.numpy_lstm_forward(
+    ref_seq, ref_h, ref_c, cache = numpy_lstm.numpy_lstm_forward(
         x, *layer.get_weights(), initial_state=state, mask=mask, go_backwards=go_backwards)
     for a, b in [(sequence, ref_seq), (h, ref_h), (c, ref_c)] + [
             (gates[k], cache[k]) for k in "ifgoc"]:
@@ -63,8 +63,8 @@ def test_tf_forward_gradients_match_numpy_backward(rng):
         seq, _, _, _ = tf_lstm.tf_lstm_forward(xv, *weights)
         loss = tf.reduce_sum(seq * d_seq)
     got = tape.gradient(loss, [xv] + weights)
-    cache = scratch.numpy_lstm_forward(x, *layer.get_weights())[3]
-    want = scratch.numpy_lstm_backward(d_seq, None, None, cache)
+    cache = numpy_lstm.numpy_lstm_forward(x, *layer.get_weights())[3]
+    want = numpy_lstm.numpy_lstm_backward(d_seq, None, None, cache)
     for g, key in zip(got, ["inputs", "kernel", "recurrent_kernel", "bias"]):
         np.testing.assert_allclose(g, want[key], rtol=0, atol=1e-12)
 

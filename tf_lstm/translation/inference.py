@@ -3,11 +3,11 @@
 `StringTranslator` wraps a trained `Translator` with the text pipeline:
 
     text -> normalize (tensorflow-text) -> ids (vocabulary) -> truncate to
-    max_length -> encode -> greedy or beam search (`tf_lstm.decode`) -> tokens
+    max_length -> encode -> greedy or beam search (`tf_lstm.translation.decode`) -> tokens
     -> detokenize (regular expressions) -> text
 
 Every step is a TensorFlow op, so the same `tf.function`s serve the in-memory
-model and the exported SavedModel (`tf_lstm.export`), and their translations
+model and the exported SavedModel (`tf_lstm.translation.export`), and their translations
 are identical by construction. `translate` (the Python entry point) adds the
 argument checks that a graph cannot give clear messages for.
 
@@ -25,33 +25,13 @@ import warnings
 
 import tensorflow as tf
 
-from tf_lstm import checks, decode
-from tf_lstm.data import normalize
-from tf_lstm.text import END_ID, START_ID, make_vectorizer
+from tf_lstm import checks
+from tf_lstm.translation import decode
+from tf_lstm.translation.tokens import END_ID, START_ID
+from tf_lstm.translation.vocab import detokenize, make_vectorizer, normalize
 
 # Plain TF ops already: autograph need not (and should not) rewrite it.
 _normalize = tf.autograph.experimental.do_not_convert(normalize)
-
-# Detokenisation as regular expressions (the inverse of `normalize`'s
-# punctuation split), applied in order.
-_DETOKENIZE = (
-    (r" ([,.)…])", r"\1"),        # no space before , . ) …
-    (r"([(']) ", r"\1"),           # no space after ( and apostrophes (l' eau -> l'eau)
-)
-
-
-def detokenize(texts):
-    """Join space-separated French tokens into text (a string tensor op).
-
-    Example:
-
-    >>> detokenize(tf.constant(["Je n' aime pas l' eau , moi ."])).numpy()[0].decode()
-    "Je n'aime pas l'eau, moi."
-    """
-    for pattern, rewrite in _DETOKENIZE:
-        texts = tf.strings.regex_replace(texts, pattern, rewrite)
-    return texts
-
 
 TEXTS = tf.TensorSpec([None], tf.string, name="texts")  # a batch of sentences
 
@@ -60,7 +40,7 @@ class StringTranslator(tf.Module):
     """A `Translator` plus its text pipeline, callable on strings.
 
     Args:
-        model: a trained `tf_lstm.translate.Translator`.
+        model: a trained `tf_lstm.translation.model.Translator`.
     """
 
     def __init__(self, model):

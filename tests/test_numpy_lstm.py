@@ -1,4 +1,4 @@
-"""The NumPy reference LSTM (tf_lstm.scratch) against keras.layers.LSTM."""
+"""The NumPy reference LSTM (tf_lstm.numpy_lstm) against keras.layers.LSTM."""
 
 import itertools
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_lstm import scratch
+from tf_lstm import numpy_lstm
 from tests.conftest import keras_lstm_case, make_keras_lstm, right_padded_mask
 
 SHAPES = [(1, 1, 1, 1), (1, 5, 2, 3), (4, 1, 3, 2), (3, 6, 4, 5)]  # (batch, steps, input_dim, units)
@@ -25,7 +25,7 @@ def test_forward_matches_keras(rng, dtype, shape, return_sequences, return_state
     layer, x, mask, state, keras_out = keras_lstm_case(
         rng, dtype, shape, return_sequences, return_state, go_backwards, masked, with_state)
 
-    sequence, h, c, _ = scratch.numpy_lstm_forward(
+    sequence, h, c, _ = numpy_lstm.numpy_lstm_forward(
         x.astype(np.float64), *layer.get_weights(), initial_state=state, mask=mask,
         go_backwards=go_backwards)
     expected = [sequence if return_sequences else sequence[:, -1]]
@@ -40,7 +40,7 @@ def test_known_values_from_constant_weights():
     # One unit, one input, all weights 0.5, zero bias, x = 1 for two steps:
     # z = 0.5 * x + 0.5 * h, every gate sees the same z.
     x = np.ones((1, 2, 1))
-    sequence, h, c, _ = scratch.numpy_lstm_forward(
+    sequence, h, c, _ = numpy_lstm.numpy_lstm_forward(
         x, np.full((1, 4), 0.5), np.full((1, 4), 0.5), np.zeros(4))
     s, t = 1 / (1 + np.exp(-0.5)), np.tanh(0.5)
     c1 = s * t
@@ -57,7 +57,7 @@ def test_masked_steps_carry_state_and_output(rng):
     layer = make_keras_lstm(rng, 3, 2, return_sequences=True)
     x = rng.normal(size=(2, 5, 2))
     mask = np.array([[True] * 5, [True, True, False, False, False]])
-    sequence, h, c, cache = scratch.numpy_lstm_forward(x, *layer.get_weights(), mask=mask)
+    sequence, h, c, cache = numpy_lstm.numpy_lstm_forward(x, *layer.get_weights(), mask=mask)
     np.testing.assert_array_equal(sequence[1, 2:], np.repeat(sequence[1, 1:2], 3, axis=0))
     np.testing.assert_array_equal(h[1], sequence[1, 1])
     np.testing.assert_array_equal(c[1], cache["c"][1, 1])
@@ -69,7 +69,7 @@ def test_leading_masked_steps_output_zeros_keep_initial_state(rng):
     x = rng.normal(size=(1, 4, 2))
     h0, c0 = rng.normal(size=(1, 2)), rng.normal(size=(1, 2))
     mask = np.array([[False, False, True, True]])
-    ours = scratch.numpy_lstm_forward(x, *layer.get_weights(), initial_state=[h0, c0],
+    ours = numpy_lstm.numpy_lstm_forward(x, *layer.get_weights(), initial_state=[h0, c0],
                                       mask=mask)
     keras_out = layer(x, initial_state=[h0, c0], mask=mask)
     np.testing.assert_array_equal(ours[0][0, :2], 0.0)
@@ -93,9 +93,9 @@ def test_backward_matches_gradient_tape(rng, go_backwards, shape):
         seq, h, c = layer(variables[0], initial_state=variables[1:], mask=mask)
         loss = tf.reduce_sum(seq * d_seq) + tf.reduce_sum(h * d_h) + tf.reduce_sum(c * d_c)
     expected = tape.gradient(loss, variables + layer.trainable_weights)
-    cache = scratch.numpy_lstm_forward(x, *layer.get_weights(), initial_state=[h0, c0],
+    cache = numpy_lstm.numpy_lstm_forward(x, *layer.get_weights(), initial_state=[h0, c0],
                                        mask=mask, go_backwards=go_backwards)[3]
-    grads = scratch.numpy_lstm_backward(d_seq, d_h, d_c, cache)
+    grads = numpy_lstm.numpy_lstm_backward(d_seq, d_h, d_c, cache)
     keys = ["inputs", "h0", "c0", "kernel", "recurrent_kernel", "bias"]
     assert sorted(grads) == sorted(keys)
     for key, want in zip(keys, expected):
@@ -109,10 +109,10 @@ def test_backward_matches_finite_differences(rng):
 
 def test_backward_accepts_none_for_unused_gradients(rng):
     layer = make_keras_lstm(rng, 2, 3)
-    cache = scratch.numpy_lstm_forward(rng.normal(size=(2, 4, 3)), *layer.get_weights())[3]
-    grads = scratch.numpy_lstm_backward(None, np.ones((2, 2)), None, cache)
+    cache = numpy_lstm.numpy_lstm_forward(rng.normal(size=(2, 4, 3)), *layer.get_weights())[3]
+    grads = numpy_lstm.numpy_lstm_backward(None, np.ones((2, 2)), None, cache)
     assert grads["inputs"].shape == (2, 4, 3)
-    zero = scratch.numpy_lstm_backward(None, None, None, cache)
+    zero = numpy_lstm.numpy_lstm_backward(None, None, None, cache)
     assert all(np.all(g == 0) for g in zero.values())
 
 
@@ -120,8 +120,8 @@ def test_article_rule_differs_from_keras(rng):
     layer = make_keras_lstm(rng, 4, 3, return_sequences=True)
     x = rng.normal(size=(2, 5, 3))
     keras_seq = np.asarray(layer(x))
-    article_seq, _, _ = scratch.article_lstm_forward(x, *layer.get_weights())
-    correct_seq = scratch.numpy_lstm_forward(x, *layer.get_weights())[0]
+    article_seq, _, _ = numpy_lstm.article_lstm_forward(x, *layer.get_weights())
+    correct_seq = numpy_lstm.numpy_lstm_forward(x, *layer.get_weights())[0]
     assert np.max(np.abs(keras_seq - correct_seq)) <= 1e-10
     assert np.max(np.abs(keras_seq - article_seq)) > 1e-2
 
@@ -133,8 +133,8 @@ def test_article_rule_ignores_the_candidate_weights(rng):
     x = rng.normal(size=(1, 4, 3))
     changed = kernel.copy()
     changed[:, 4:6] += 10.0  # the g block
-    a = scratch.article_lstm_forward(x, kernel, recurrent, bias)[0]
-    b = scratch.article_lstm_forward(x, changed, recurrent, bias)[0]
+    a = numpy_lstm.article_lstm_forward(x, kernel, recurrent, bias)[0]
+    b = numpy_lstm.article_lstm_forward(x, changed, recurrent, bias)[0]
     np.testing.assert_array_equal(a, b)
-    assert not np.allclose(scratch.numpy_lstm_forward(x, kernel, recurrent, bias)[0],
-                           scratch.numpy_lstm_forward(x, changed, recurrent, bias)[0])
+    assert not np.allclose(numpy_lstm.numpy_lstm_forward(x, kernel, recurrent, bias)[0],
+                           numpy_lstm.numpy_lstm_forward(x, changed, recurrent, bias)[0])

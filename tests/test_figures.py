@@ -1,4 +1,4 @@
-"""tf_lstm.plots: each figure has the panels, titles and labels the lessons rely on."""
+"""tf_lstm.lessons.figures: each figure has the panels, titles and labels the lessons rely on."""
 
 import matplotlib
 
@@ -9,7 +9,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import tf_lstm  # noqa: E402
-from tf_lstm import plots  # noqa: E402
+from tf_lstm.lessons import figures  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -23,7 +23,7 @@ def _texts(ax):
 
 
 def test_gate_diagram_draws_four_parallel_gates_and_both_updates():
-    fig = plots.plot_gate_diagram()
+    fig = figures.plot_gate_diagram()
     assert isinstance(fig, matplotlib.figure.Figure)
     (ax,) = fig.axes
     assert "parallel" in ax.get_title()
@@ -41,7 +41,7 @@ def test_plot_gates_from_scratch_lstm(rng):
     layer = tf_lstm.ScratchLSTM(5, return_sequences=True, return_gates=True)
     _, gates = layer(rng.normal(size=(2, 6, 3)).astype("float32"))
     tokens = [f"w{t}" for t in range(6)]
-    fig = plots.plot_gates(gates, tokens=tokens, sample=1, units=[0, 2, 4])
+    fig = figures.plot_gates(gates, tokens=tokens, sample=1, units=[0, 2, 4])
     panels = fig.axes[:5]
     assert [ax.get_title() for ax in panels] == [
         "i: input gate", "f: forget gate", "g: candidate", "o: output gate",
@@ -59,7 +59,7 @@ def test_plot_gates_from_scratch_lstm(rng):
 
 def test_plot_gates_title_and_upright_character_ticks():
     gates = {key: np.full((1, 3, 2), 0.5) for key in "ifgoc"}
-    fig = plots.plot_gates(gates, tokens=list("(a)"), title="what to notice")
+    fig = figures.plot_gates(gates, tokens=list("(a)"), title="what to notice")
     assert fig._suptitle.get_text() == "what to notice"
     ticks = fig.axes[0].get_xticklabels()
     assert [t.get_text() for t in ticks] == ["(", "a", ")"]
@@ -68,10 +68,10 @@ def test_plot_gates_title_and_upright_character_ticks():
 
 
 def test_plot_gates_accepts_the_numpy_cache(rng):
-    from tf_lstm.scratch import numpy_lstm_forward
+    from tf_lstm.numpy_lstm import numpy_lstm_forward
     w, r, b = (rng.normal(size=s) for s in ((3, 8), (2, 8), (8,)))
     cache = numpy_lstm_forward(rng.normal(size=(1, 4, 3)), w, r, b)[3]
-    fig = plots.plot_gates(cache)
+    fig = figures.plot_gates(cache)
     assert fig.axes[0].get_xlabel() == "time step t"
     assert fig.axes[4].images[0].get_array().shape == (2, 4)  # (units, steps)
 
@@ -86,13 +86,13 @@ def test_plot_gates_rejects_bad_arguments(kwargs, message):
     args = dict(gates={k: np.zeros((2, 3, 4)) for k in "ifgoc"})
     args.update(kwargs)
     with pytest.raises(ValueError, match=f"`{message}`" if message != "keys" else "gates"):
-        plots.plot_gates(**args)
+        figures.plot_gates(**args)
 
 
 def test_plot_masking_marks_padded_steps():
     mask = np.array([[True, True, True, True], [True, True, False, False]])
     outputs = {"default": np.ones((2, 4, 3)), "zero_output_for_mask=True": np.zeros((2, 4, 3))}
-    fig = plots.plot_masking(mask, outputs, unit=2)
+    fig = figures.plot_masking(mask, outputs, unit=2)
     assert [ax.get_title() for ax in fig.axes] == list(outputs)
     assert all(ax.get_xlabel() == "time step t" for ax in fig.axes)
     assert fig.axes[0].get_ylabel() == "output of unit 2"
@@ -102,13 +102,13 @@ def test_plot_masking_marks_padded_steps():
     assert crosses.get_marker() == "x" and list(crosses.get_xdata()) == [2, 3]
     assert "Padded steps" in fig._suptitle.get_text()
     with pytest.raises(ValueError, match="`mask`"):
-        plots.plot_masking(mask.astype(int), outputs)
+        figures.plot_masking(mask.astype(int), outputs)
     with pytest.raises(ValueError, match="outputs"):
-        plots.plot_masking(mask, {"bad": np.zeros((2, 5, 1))})
+        figures.plot_masking(mask, {"bad": np.zeros((2, 5, 1))})
 
 
 def test_training_curves_have_both_splits_and_labels():
-    from tf_lstm.plots import plot_training_curves
+    from tf_lstm.translation.figures import plot_training_curves
     fig = plot_training_curves({"loss": [3, 2, 1], "val_loss": [3.1, 2.2, 1.5],
                                 "token_accuracy": [.2, .5, .8],
                                 "val_token_accuracy": [.2, .4, .7]})
@@ -120,21 +120,8 @@ def test_training_curves_have_both_splits_and_labels():
     plt.close(fig)
 
 
-def test_training_curves_of_a_sampled_softmax_run_say_what_the_training_loss_is():
-    from tf_lstm.plots import plot_training_curves
-    fig = plot_training_curves({"loss": [3, 2], "val_loss": [3.1, 2.2],
-                                "val_token_accuracy": [.2, .4]}, sampled_softmax=1024)
-    loss_axes, accuracy_axes = fig.axes
-    assert [t.get_text() for t in loss_axes.get_legend().get_texts()] == \
-        ["training (softmax over 1024 sampled words)", "validation"]
-    # no training accuracy is recorded, so none is drawn or named
-    assert [t.get_text() for t in accuracy_axes.get_legend().get_texts()] == ["validation"]
-    assert len(accuracy_axes.lines) == 1
-    plt.close(fig)
-
-
 def test_attention_heatmap_labels_and_shape_check():
-    from tf_lstm.plots import plot_attention
+    from tf_lstm.translation.figures import plot_attention
     weights = np.full((2, 3), 1 / 3)
     fig = plot_attention(weights, ["He", "slept", "."], ["Il", "a"])
     ax = fig.axes[0]

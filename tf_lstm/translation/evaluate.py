@@ -47,7 +47,7 @@ def evaluate(translator, pairs, beam_width=1, length_penalty=0.6):
     """Translate the English side of `pairs` and score against the French side.
 
     Args:
-        translator: a `tf_lstm.inference.StringTranslator`.
+        translator: a `tf_lstm.translation.inference.StringTranslator`.
         pairs: list of `(english, french)`.
         beam_width: 1 for greedy decoding, else beam search.
 

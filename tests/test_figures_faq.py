@@ -1,4 +1,4 @@
-"""tf_lstm.plots_faq: every figure has a title and labelled axes."""
+"""tf_lstm.lessons.figures_faq: every figure has a title and labelled axes."""
 
 import matplotlib
 
@@ -8,21 +8,21 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from tf_lstm import plots_faq  # noqa: E402
+from tf_lstm.lessons import figures_faq  # noqa: E402
 
 
 MASK = np.array([[True, False], [False, True]])
 RUN = {"x": np.zeros(4), "f": np.ones((4, 2)), "c": np.zeros((4, 2))}
 FIGURES = [
-    lambda: plots_faq.plot_masks({"right": MASK[:1], "left": MASK[1:]}),
-    lambda: plots_faq.plot_curves({"a": [2, 1]}, "MSE (count²)", "a learns", baseline=2),
-    lambda: plots_faq.plot_missing(np.array([1.0, np.nan, 2.0]),
+    lambda: figures_faq.plot_masks({"right": MASK[:1], "left": MASK[1:]}),
+    lambda: figures_faq.plot_curves({"a": [2, 1]}, "MSE (count²)", "a learns", baseline=2),
+    lambda: figures_faq.plot_missing(np.array([1.0, np.nan, 2.0]),
                                    {"zero": np.array([1.0, 0.0, 2.0])},
                                    np.array([0.0, 1.0, 0.0]), target=np.zeros(3)),
-    lambda: plots_faq.plot_outlier({"clean": RUN, "spike": RUN}, spike_step=1),
-    lambda: plots_faq.plot_images(np.zeros((3, 6, 6)), np.array([0, 1, 2]), ["a", "b", "c"]),
-    lambda: plots_faq.plot_chirp(np.zeros((4, 8)), np.zeros((4, 5)), "rising"),
-    lambda: plots_faq.plot_gradient_reach({"lstm": np.linspace(0.1, 1, 5)}, "reach"),
+    lambda: figures_faq.plot_outlier({"clean": RUN, "spike": RUN}, spike_step=1),
+    lambda: figures_faq.plot_images(np.zeros((3, 6, 6)), np.array([0, 1, 2]), ["a", "b", "c"]),
+    lambda: figures_faq.plot_chirp(np.zeros((4, 8)), np.zeros((4, 5)), "rising"),
+    lambda: figures_faq.plot_gradient_reach({"lstm": np.linspace(0.1, 1, 5)}, "reach"),
 ]
 
 
@@ -40,15 +40,15 @@ def test_figures_have_titles_and_axis_labels(index):
 
 
 def test_masks_title_says_which_are_right_padded():
-    fig = plots_faq.plot_masks({"left": np.array([[False, True]])})
+    fig = figures_faq.plot_masks({"left": np.array([[False, True]])})
     assert fig.axes[0].get_title().endswith("right-padded: no")
     plt.close(fig)
 
 
 @pytest.mark.parametrize("call", [
-    lambda: plots_faq.plot_masks({}),
-    lambda: plots_faq.plot_curves([1, 2], "y", "t"),
-    lambda: plots_faq.plot_gradient_reach(None, "t"),
+    lambda: figures_faq.plot_masks({}),
+    lambda: figures_faq.plot_curves([1, 2], "y", "t"),
+    lambda: figures_faq.plot_gradient_reach(None, "t"),
 ])
 def test_bad_arguments_are_named(call):
     with pytest.raises(ValueError, match="Argument `"):

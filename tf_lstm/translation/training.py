@@ -21,9 +21,11 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-from tf_lstm import text
-from tf_lstm.data import normalize
-from tf_lstm.translate import Translator, TranslatorConfig, compile_translator
+from tf_lstm.files import write_json
+from tf_lstm.translation import corpus, pipeline, vocab
+from tf_lstm.translation.config import TranslatorConfig
+from tf_lstm.translation.model import Translator, compile_translator
+from tf_lstm.translation.vocab import normalize
 
 
 @dataclasses.dataclass
@@ -49,16 +51,16 @@ def prepare(splits, config):
             raise ValueError(f"Argument `splits` must hold a non-empty {name!r} list "
                              f"of (english, french) pairs. Received keys: {list(splits)}")
     train = splits["train"]
-    source_vocabulary = text.build_vocabulary(
+    source_vocabulary = vocab.build_vocabulary(
         normalize([e for e, _ in train]), max_size=config.max_source_vocabulary)
-    target_vocabulary = text.build_vocabulary(
+    target_vocabulary = vocab.build_vocabulary(
         normalize([f for _, f in train]), max_size=config.max_target_vocabulary)
-    vectorizers = (text.make_vectorizer(source_vocabulary),
-                   text.make_vectorizer(target_vocabulary))
+    vectorizers = (vocab.make_vectorizer(source_vocabulary),
+                   vocab.make_vectorizer(target_vocabulary))
     datasets = {}
     for name, shuffle in (("train", True), ("valid", False)):
-        source, target = text.encode_pairs(splits[name], *vectorizers, normalize)
-        datasets[name] = text.make_dataset(
+        source, target = vocab.encode_pairs(splits[name], *vectorizers, normalize)
+        datasets[name] = pipeline.make_dataset(
             source, target, batch_size=config.batch_size, shuffle=shuffle,
             seed=config.seed, max_length=config.max_length,
             grouping=config.length_grouping)
@@ -150,15 +152,6 @@ def learning_rate_schedule(config):
         lambda epoch: config.learning_rate * config.lr_decay ** epoch)
 
 
-def write_json(path, payload):
-    """Write `payload` as JSON atomically (a temporary file, then a rename)."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n",
-                   encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def load_config(run_dir):
     """The `TranslatorConfig` saved by `train` in `run_dir`."""
     path = Path(run_dir) / "config.json"
@@ -183,13 +176,11 @@ def load_splits(spec):
     """`{"train", "valid", "test"}` pair lists for a `DataSpec`.
 
     Bundled corpora come with fixed splits; a file is split by
-    `tf_lstm.data.split_pairs`, which keeps every English sentence on one side.
+    `tf_lstm.translation.corpus.split_pairs`, which keeps every English sentence on one side.
     """
-    from tf_lstm import data
-
     if not os.path.exists(spec.data):
-        return data.load_bundled(spec.data)
-    pairs = data.load_pairs(spec.data, limit=spec.limit or None)
-    train_pairs, valid, test = data.split_pairs(pairs, valid=spec.valid,
+        return corpus.load_bundled(spec.data)
+    pairs = corpus.load_pairs(spec.data, limit=spec.limit or None)
+    train_pairs, valid, test = corpus.split_pairs(pairs, valid=spec.valid,
                                                 test=spec.test, seed=spec.seed)
     return {"train": train_pairs, "valid": valid, "test": test}

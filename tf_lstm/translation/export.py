@@ -19,8 +19,9 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-from tf_lstm.inference import TEXTS, StringTranslator
-from tf_lstm.translate import Translator  # noqa: F401  (registers the classes)
+from tf_lstm.files import write_atomic
+from tf_lstm.translation.inference import TEXTS, StringTranslator
+from tf_lstm.translation.model import Translator  # noqa: F401  (registers the classes)
 
 
 def save_keras(model, path):
@@ -28,11 +29,7 @@ def save_keras(model, path):
     path = Path(path)
     if path.suffix != ".keras":
         raise ValueError(f"Argument `path` must end in .keras. Received: path={path!s}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.stem + ".tmp.keras")
-    model.save(tmp)
-    os.replace(tmp, path)
-    return path
+    return write_atomic(path, model.save)
 
 
 def load_keras(path):

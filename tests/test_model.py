@@ -1,13 +1,13 @@
-"""tf_lstm.translate: the encoder–decoder, its attention, loss and metric."""
+"""tf_lstm.translation.model: the encoder–decoder, its attention, loss and metric."""
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_lstm.text import PAD_ID
-from tf_lstm.translate import (LuongAttention, MaskedAccuracy, Translator,
-                               TranslatorConfig, compile_translator, masked_loss)
+from tf_lstm.translation.tokens import PAD_ID
+from tf_lstm.translation.model import LuongAttention, MaskedAccuracy, Translator, compile_translator, masked_loss
+from tf_lstm.translation.config import TranslatorConfig
 
 SMALL = TranslatorConfig(embedding_dim=8, units=12, dropout=0.0, learning_rate=1e-2)
 VOCAB_S = ["", "[UNK]", "[START]", "[END]"] + [f"s{i}" for i in range(10)]
@@ -93,8 +93,7 @@ def test_config_is_validated_and_round_trips(tmp_path):
     with pytest.raises(ValueError, match=r"`lr_decay` must be in \(0, 1\]"):
         TranslatorConfig(lr_decay=0.0)
     with pytest.raises(ValueError, match=r"`length_grouping` must be one of \('buckets', "
-                                         r"'sorted', 'padded'\)\. "
-                                         "Received: length_grouping='sort'"):
+                                         r"'sorted'\)\. Received: length_grouping='sort'"):
         TranslatorConfig(length_grouping="sort")
     m = model()
     source, target_in = np.array([[5, 6, 0]]), np.array([[2, 4]])

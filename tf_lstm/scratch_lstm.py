@@ -1,6 +1,6 @@
 """The from-scratch LSTM in TensorFlow, and `ScratchLSTM`, a Keras layer on it (§3).
 
-`tf_lstm_forward` computes the same recurrence as `tf_lstm.scratch` (see the
+`tf_lstm_forward` computes the same recurrence as `tf_lstm.numpy_lstm` (see the
 equations there), but the way fast LSTM code does: the input projection
 ``x_t W + b`` of *every* step is one matrix product before the loop, and the
 loop (a `tf.while_loop`) only does the recurrent part ``h_{t-1} R`` and the

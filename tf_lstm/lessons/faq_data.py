@@ -1,0 +1,217 @@
+"""Small seeded data sets for the FAQ's demonstrations (§6).
+
+Each generator has a private `numpy.random.default_rng(seed)`, so it never
+touches the global random state:
+
+- `zero_step_counting`: sequences with real all-zero steps (a zero is not padding);
+- `noisy_sine`: forecasting, optionally with missing values (NaN);
+- `chirps`: an audio-like signal cut into frames;
+- `brackets`: text, balanced or not;
+- `shape_images`: small images, read row by row.
+"""
+
+import numbers
+
+import numpy as np
+
+from tf_lstm import checks
+from tf_lstm.lessons.masks import mask_from_lengths
+
+
+def _rng(seed):
+    return np.random.default_rng(checks.non_negative_int("seed", seed))
+
+
+def _probability(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
+            0.0 <= value < 1.0):
+        raise ValueError(f"Argument `{name}` must be a number in [0, 1). "
+                         f"Received: {name}={value!r}")
+    return float(value)
+
+
+def zero_step_counting(n, max_steps=20, features=2, p_zero=0.3, seed=0):
+    """Count the real all-zero steps of a right-padded batch.
+
+    Each real step is, with probability `p_zero`, exactly zero in every
+    feature (a silent frame, a day without sales); otherwise its features are
+    drawn from U(0.5, 1.5). Lengths are uniform in `[max_steps // 2,
+    max_steps]`. A model that treats zero steps as padding (`Masking(0.0)`)
+    never sees them and cannot learn the target.
+
+    Returns:
+        `(x, mask, y)`: float32 `(n, max_steps, features)` padded with zeros,
+        bool `(n, max_steps)` from the lengths, float32 `(n, 1)` counts.
+
+    Example:
+
+    >>> x, mask, y = zero_step_counting(3, max_steps=6, seed=1)
+    >>> x.shape, mask.shape, y.shape
+    ((3, 6, 2), (3, 6), (3, 1))
+    >>> bool(np.all(y[:, 0] == (np.all(x == 0, axis=-1) & mask).sum(axis=1)))
+    True
+    """
+    n, max_steps = checks.positive_int("n", n), checks.positive_int("max_steps", max_steps)
+    features = checks.positive_int("features", features)
+    p_zero, rng = _probability("p_zero", p_zero), _rng(seed)
+    lengths = rng.integers(max(1, max_steps // 2), max_steps + 1, size=n)
+    mask = mask_from_lengths(lengths, max_steps)                   # (n, steps)
+    values = rng.uniform(0.5, 1.5, size=(n, max_steps, features))
+    zero = (rng.uniform(size=(n, max_steps)) < p_zero) & mask      # (n, steps)
+    x = values * (mask & ~zero)[..., None]                         # (n, steps, features)
+    return x.astype(np.float32), mask, zero.sum(axis=1, keepdims=True).astype(np.float32)
+
+
+def noisy_sine(n, steps=40, noise=0.1, missing=0.0, seed=0):
+    """Forecast the next value of a noisy sine wave.
+
+    Each sequence is ``sin(2 pi f t + phase) + noise * N(0, 1)``, with `f`
+    uniform in [0.02, 0.1] cycles per step; the target is the noise-free value
+    at step `steps`. With `missing > 0`, that fraction of inputs is NaN.
+
+    Returns:
+        `(x, y)`: float32 `(n, steps, 1)` and `(n, 1)`.
+
+    Example:
+
+    >>> x, y = noisy_sine(2, steps=5, missing=0.5, seed=3)
+    >>> x.shape, y.shape, bool(np.isnan(x).any())
+    ((2, 5, 1), (2, 1), True)
+    """
+    n, steps = checks.positive_int("n", n), checks.positive_int("steps", steps)
+    missing, rng = _probability("missing", missing), _rng(seed)
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or noise < 0:
+        raise ValueError(f"Argument `noise` must be a number >= 0. Received: noise={noise!r}")
+    freq = rng.uniform(0.02, 0.1, size=(n, 1))
+    phase = rng.uniform(0, 2 * np.pi, size=(n, 1))
+    t = np.arange(steps + 1)[None, :]
+    clean = np.sin(2 * np.pi * freq * t + phase)                   # (n, steps + 1)
+    x = clean[:, :steps] + noise * rng.normal(size=(n, steps))     # (n, steps)
+    x[rng.uniform(size=x.shape) < missing] = np.nan
+    return x[..., None].astype(np.float32), clean[:, steps:].astype(np.float32)
+
+
+def chirps(n, frames=32, frame_length=32, noise=0.3, seed=0):
+    """An audio-like task: is a chirp's pitch rising (1) or falling (0)?
+
+    A chirp sweeps between a low frequency in [0.02, 0.08] and a high one in
+    [0.25, 0.4] cycles per sample, with random amplitude and phase, plus
+    Gaussian noise. The signal is cut into `frames` frames of `frame_length`
+    samples, one LSTM step per frame. Both classes hold the same frequencies;
+    only their order in time differs.
+
+    Returns:
+        `(x, y)`: float32 `(n, frames, frame_length)` and int32 `(n,)`.
+
+    Example:
+
+    >>> x, y = chirps(4, frames=8, frame_length=16, seed=0)
+    >>> x.shape, sorted(set(y.tolist())) <= [0, 1]
+    ((4, 8, 16), True)
+    """
+    n, frames = checks.positive_int("n", n), checks.positive_int("frames", frames)
+    frame_length = checks.positive_int("frame_length", frame_length)
+    rng = _rng(seed)
+    samples = frames * frame_length
+    y = rng.integers(0, 2, size=n)
+    low = rng.uniform(0.02, 0.08, size=(n, 1))
+    high = rng.uniform(0.25, 0.4, size=(n, 1))
+    start, end = np.where(y[:, None] == 1, low, high), np.where(y[:, None] == 1, high, low)
+    s = np.arange(samples)[None, :] / samples                      # (1, samples) in [0, 1)
+    # Linear chirp: the phase is the integral of the instantaneous frequency.
+    phase = 2 * np.pi * samples * (start * s + (end - start) * s ** 2 / 2)
+    amplitude = rng.uniform(0.5, 1.5, size=(n, 1))
+    signal = amplitude * np.sin(phase + rng.uniform(0, 2 * np.pi, size=(n, 1)))
+    signal += noise * rng.normal(size=signal.shape)                # (n, samples)
+    return signal.reshape(n, frames, frame_length).astype(np.float32), y.astype(np.int32)
+
+
+def _balanced(text):
+    depth = 0
+    for char in text:
+        depth += (char == "(") - (char == ")")
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def brackets(n, max_length=20, letters="ab", seed=0):
+    """A text task: are the brackets of a string balanced (1) or not (0)?
+
+    Positives are random balanced strings of 2 to `max_length` brackets with
+    letters sprinkled in; negatives are a positive with one bracket flipped
+    (the count no longer ends at 0) or a "(" and a later ")" swapped (it ends
+    at 0 but dips below). Half of each.
+
+    Returns:
+        `(texts, y)`: a list of `n` strings and int32 `(n,)`.
+
+    Example:
+
+    >>> texts, y = brackets(4, max_length=8, seed=0)
+    >>> all(_balanced(t) == bool(label) for t, label in zip(texts, y))
+    True
+    """
+    n, max_length = checks.positive_int("n", n), checks.positive_int("max_length", max_length)
+    if max_length < 2:
+        raise ValueError(f"Argument `max_length` must be >= 2. Received: max_length={max_length}")
+    rng, texts = _rng(seed), []
+    y = (np.arange(n) % 2).astype(np.int32)[rng.permutation(n)]
+    for label in y:
+        while True:
+            pairs = int(rng.integers(1, max_length // 2 + 1))
+            chars, depth, opens = [], 0, pairs
+            while opens or depth:                       # a random balanced string
+                if opens and (depth == 0 or rng.uniform() < 0.5):
+                    chars, depth, opens = chars + ["("], depth + 1, opens - 1
+                else:
+                    chars, depth = chars + [")"], depth - 1
+            if not label:
+                if rng.uniform() < 0.5:
+                    k = int(rng.integers(len(chars)))
+                    chars[k] = "(" if chars[k] == ")" else ")"
+                else:
+                    i, j = sorted(rng.choice(len(chars), size=2, replace=False))
+                    chars[i], chars[j] = chars[j], chars[i]
+            text = "".join(c if rng.uniform() < 0.7 or not letters else c + rng.choice(
+                list(letters)) for c in chars)
+            if _balanced(text) == bool(label):
+                texts.append(text)
+                break
+    return texts, y
+
+
+SHAPES = ("plus", "cross", "square")
+
+
+def shape_images(n, size=16, noise=0.3, seed=0):
+    """Small noisy images, each holding one 5x5 shape at a random place.
+
+    The classes are `SHAPES[y]`: a plus "+", a cross "x" and a hollow square.
+    A row-by-row LSTM must find a 2-D pattern anywhere; a convolution finds it
+    with one small filter. (MNIST is not available offline.)
+
+    Returns:
+        `(images, y)`: float32 `(n, size, size)` and int32 `(n,)`.
+
+    Example:
+
+    >>> images, y = shape_images(3, size=8, seed=0)
+    >>> images.shape, y.dtype.name
+    ((3, 8, 8), 'int32')
+    """
+    n, size = checks.positive_int("n", n), checks.positive_int("size", size)
+    if size < 5:
+        raise ValueError(f"Argument `size` must be >= 5 (the shapes are 5x5). Received: size={size}")
+    rng = _rng(seed)
+    eye, ring = np.eye(5), np.zeros((5, 5))
+    ring[[0, -1], :] = ring[:, [0, -1]] = 1.0
+    plus = np.zeros((5, 5))
+    plus[2, :] = plus[:, 2] = 1.0
+    stamps = np.stack([plus, np.maximum(eye, eye[::-1]), ring])   # (3, 5, 5)
+    y = rng.integers(0, len(SHAPES), size=n)
+    images = noise * rng.normal(size=(n, size, size))
+    top, left = rng.integers(0, size - 4, size=(2, n))
+    for k in range(n):
+        images[k, top[k]:top[k] + 5, left[k]:left[k] + 5] += stamps[y[k]]
+    return images.astype(np.float32), y.astype(np.int32)

@@ -1,0 +1,112 @@
+"""Every hyperparameter of the translator in one dataclass, `TranslatorConfig`.
+
+Free of TensorFlow (the model imports it on any Keras backend). The command
+line's `--set KEY=VALUE` and the benchmarks' overrides both go through
+`TranslatorConfig.from_overrides`.
+"""
+
+import dataclasses
+
+from tf_lstm import checks
+
+GROUPINGS = ("buckets", "sorted")  # how `pipeline.make_dataset` groups pairs by length
+
+# Named recipes: `TranslatorConfig.from_overrides(preset=...)`, `tf-lstm train --preset`.
+PRESETS = {
+    # The defaults: the demo's model for the bundled corpus.
+    "demo": {},
+    # The best recipe measured on real Tatoeba English->French in 30 CPU minutes
+    # (benchmarks/README.md): a larger output vocabulary and embeddings, more
+    # dropout, a decaying learning rate, length-sorted batches of 64.
+    "tatoeba": {"embedding_dim": 256, "units": 256, "dropout": 0.3,
+                "max_source_vocabulary": 8000, "max_target_vocabulary": 10000,
+                "max_length": 24, "batch_size": 64, "length_grouping": "sorted",
+                "learning_rate": 2e-3, "lr_decay": 0.8, "epochs": 40, "patience": 3},
+}
+
+
+@dataclasses.dataclass
+class TranslatorConfig:
+    """Every hyperparameter of the translator, with the demo's defaults."""
+
+    embedding_dim: int = 128       # size of the word embeddings, both languages
+    units: int = 256               # LSTM units of encoder and decoder (h and c size)
+    dropout: float = 0.1           # dropout on embeddings and the attentional layer
+    max_source_vocabulary: int = 8000   # English vocabulary cap, reserved ids included
+    max_target_vocabulary: int = 8000   # French vocabulary cap, reserved ids included
+    max_length: int = 40           # longest sentence (tokens) used in training/decoding
+    batch_size: int = 64           # sentence pairs per training batch
+    length_grouping: str = "buckets"  # "buckets" or "sorted": pipeline.make_dataset
+    learning_rate: float = 2e-3    # Adam learning rate of the first epoch
+    lr_decay: float = 1.0          # multiply the learning rate by this after each epoch
+    clipnorm: float = 1.0          # clip each weight gradient's norm (Keras clipnorm is per tensor)
+    epochs: int = 10               # upper bound; early stopping usually ends sooner
+    patience: int = 2              # epochs without validation improvement before stopping
+    seed: int = 0                  # seeds weights, dropout and shuffling
+
+    @classmethod
+    def from_overrides(cls, overrides=(), preset="demo", **values):
+        """A config from a preset, then `values`, then `KEY=VALUE` strings (`--set`).
+
+        Each override is converted to its field's type (int, float or str);
+        the keys, types and ranges are then checked by the constructor.
+
+        Args:
+            overrides: an iterable of strings such as ``"units=128"``.
+            preset: a key of `PRESETS`, the starting point.
+            **values: field values applied after the preset, before the overrides.
+
+        Returns:
+            A `TranslatorConfig`.
+
+        Raises:
+            ValueError: on an unknown preset, a string that is not `KEY=VALUE`,
+                an unknown key, a value that does not convert, or a value out
+                of range; the message names the override.
+
+        Example:
+
+        >>> TranslatorConfig.from_overrides(["units=32", "dropout=0.2"], epochs=3).units
+        32
+        """
+        if preset not in PRESETS:
+            raise ValueError(f"Argument `preset` must be one of {sorted(PRESETS)}. "
+                             f"Received: preset={preset!r}")
+        kinds = {field.name: field.type for field in dataclasses.fields(cls)}
+        values = {**PRESETS[preset], **values}
+        for item in overrides:
+            key, sep, text = str(item).partition("=")
+            key = key.strip()
+            if not sep or key not in kinds:
+                raise ValueError(f"Override {item!r} must be KEY=VALUE with KEY one of "
+                                 f"{sorted(kinds)}.")
+            kind = kinds[key]
+            try:
+                values[key] = kind(text.strip())
+            except ValueError:
+                raise ValueError(f"Override {item!r}: `{key}` must be "
+                                 f"{'an' if kind is int else 'a'} {kind.__name__}. "
+                                 f"Received: {text!r}") from None
+        return cls(**values)
+
+    def __post_init__(self):
+        for name in ("embedding_dim", "units", "max_source_vocabulary",
+                     "max_target_vocabulary", "max_length", "batch_size",
+                     "epochs", "patience"):
+            checks.positive_int(name, getattr(self, name))
+        checks.non_negative_int("seed", self.seed)
+        if self.length_grouping not in GROUPINGS:
+            raise ValueError(f"Argument `length_grouping` must be one of {GROUPINGS}. "
+                             f"Received: length_grouping={self.length_grouping!r}")
+        for name in ("dropout",):
+            value = getattr(self, name)
+            if not 0.0 <= value < 1.0:
+                raise ValueError(f"Argument `{name}` must be in [0, 1). "
+                                 f"Received: {name}={value!r}")
+        if not 0.0 < self.lr_decay <= 1.0:
+            raise ValueError("Argument `lr_decay` must be in (0, 1]. "
+                             f"Received: lr_decay={self.lr_decay!r}")
+        for name in ("learning_rate", "clipnorm"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"Argument `{name}` must be positive. "
+                                 f"Received: {name}={getattr(self, name)!r}")

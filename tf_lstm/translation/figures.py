@@ -1,0 +1,69 @@
+"""The translator's figures: training curves and attention maps.
+
+The command line (`tf-lstm train`, `demo`) writes both into the run directory;
+the translation notebook draws them too. Each function only draws.
+"""
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+
+def plot_training_curves(history):
+    """Loss and token accuracy per epoch, training vs validation.
+
+    Args:
+        history: a `keras.callbacks.History.history` dict (keys "loss",
+            "val_loss", "token_accuracy", "val_token_accuracy"; a series
+            that is missing is left out).
+
+    Returns:
+        The matplotlib `Figure`.
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
+    for ax, key, label in ((axes[0], "loss", "cross-entropy (nats/token)"),
+                           (axes[1], "token_accuracy", "token accuracy")):
+        for prefix, style, color in (("", "o-", "C0"), ("val_", "s--", "C1")):
+            values = history.get(prefix + key, [])
+            if len(values):
+                ax.plot(np.arange(1, len(values) + 1), values, style, color=color,
+                        label="validation" if prefix else "training")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(label)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    axes[0].set_title("Loss per real target token\n(a widening gap = over-fitting)")
+    axes[1].set_title("Next-token accuracy, teacher forcing\n(padding never counted)")
+    fig.tight_layout()
+    return fig
+
+
+def plot_attention(weights, source_tokens, target_tokens):
+    """Heatmap of attention weights: which source word each output word looked at.
+
+    Args:
+        weights: `(target_steps, source_steps)`, rows summing to 1.
+        source_tokens, target_tokens: the labels of the columns and rows.
+
+    Returns:
+        The matplotlib `Figure`.
+
+    Raises:
+        ValueError: if the shape of `weights` does not match the labels.
+    """
+    weights = np.asarray(weights)
+    if weights.shape != (len(target_tokens), len(source_tokens)):
+        raise ValueError(f"Argument `weights` must have shape (len(target_tokens), "
+                         f"len(source_tokens)) = {(len(target_tokens), len(source_tokens))}."
+                         f" Received: weights with shape {weights.shape}")
+    fig, ax = plt.subplots(figsize=(1.0 + 0.5 * len(source_tokens),
+                                    1.2 + 0.4 * len(target_tokens)))
+    image = ax.imshow(weights, cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto")
+    ax.set_xticks(range(len(source_tokens)), source_tokens, rotation=60, ha="right")
+    ax.set_yticks(range(len(target_tokens)), target_tokens)
+    ax.set_xlabel("source (English) token")
+    ax.set_ylabel("generated (French) token")
+    ax.set_title("Attention: each French word looks at\nthe English words it translates")
+    fig.colorbar(image, ax=ax, label="attention weight (row sums to 1)")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,192 @@
+"""An LSTM encoder–decoder with Luong attention for translation (§1, §4 applied).
+
+    source ids -> Embedding -> encoder LSTM (return_sequences + return_state)
+                                   |  memory (every step)      | final (h, c)
+    target ids -> Embedding -> decoder LSTM, initial_state = encoder's (h, c)
+                                   |
+                     Luong attention over the memory (source padding masked)
+                                   |
+                 tanh(W_c [context; h_t]) -> Dense(vocabulary) = logits
+
+The encoder's final `(h, c)` comes from `return_state` via `tf_lstm.run_lstm`:
+this is how the article's §4 flag hands the source's memory to the decoder.
+Attention scores are scaled by 1/sqrt(units), as in Vaswani et al. (2017):
+the dot product of two `units`-long vectors grows with `units`, and unscaled
+scores push the softmax towards a single source position.
+
+Padding is id 0 everywhere (`tf_lstm.translation.vocab`); `masked_loss` and
+`MaskedAccuracy` never count it.
+
+The model is written in `keras.ops` only and imports no TensorFlow, so it runs
+on any Keras 3 backend (`benchmarks/gpu.py` trains it with PyTorch and JAX).
+"""
+
+import dataclasses
+
+import keras
+from keras import ops
+
+from tf_lstm.layers import lstm, run_lstm
+from tf_lstm.translation.config import TranslatorConfig
+from tf_lstm.translation.tokens import PAD_ID, START_ID, UNK_ID
+
+
+@keras.saving.register_keras_serializable(package="tf_lstm")
+class LuongAttention(keras.layers.Layer):
+    """Luong "general" attention: score(h_t, s) = h_t W s / sqrt(units).
+
+    Call arguments:
+        query: decoder states `(batch, target_steps, units)`.
+        memory: encoder outputs `(batch, source_steps, units)`.
+        memory_mask: boolean `(batch, source_steps)`; False marks padding,
+            which gets zero weight.
+
+    Returns:
+        `(context, weights)`: `(batch, target_steps, units)` and
+        `(batch, target_steps, source_steps)`, each row of weights summing to 1.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True  # takes the source mask explicitly instead
+
+    def compute_mask(self, *args, **kwargs):
+        return None
+
+    def build(self, query_shape, memory_shape=None, memory_mask_shape=None):
+        units = query_shape[-1]
+        self.W = self.add_weight(shape=(units, units), name="W",
+                                 initializer="glorot_uniform")
+
+    def call(self, query, memory, memory_mask):
+        units = ops.cast(ops.shape(query)[-1], query.dtype)
+        keys = ops.einsum("bsu,vu->bsv", memory, self.W)                     # (batch, source, units)
+        scores = ops.einsum("btu,bsu->bts", query, keys) / ops.sqrt(units)
+        scores = ops.where(memory_mask[:, None, :], scores,
+                           ops.cast(-1e9, scores.dtype))         # (batch, target, source)
+        weights = ops.softmax(scores, axis=-1)
+        return ops.einsum("bts,bsu->btu", weights, memory), weights
+
+
+@keras.saving.register_keras_serializable(package="tf_lstm")
+class Translator(keras.Model):
+    """The encoder–decoder. Inputs are id sequences; see `tf_lstm.translation.vocab`.
+
+    Args:
+        source_vocabulary, target_vocabulary: token lists (id = index).
+        config: a `TranslatorConfig` or its dict.
+
+    Call arguments:
+        inputs: `(source_ids (batch, S), target_in (batch, T))`, 0 = padding.
+
+    Returns:
+        logits `(batch, T, target vocabulary size)`.
+    """
+
+    def __init__(self, source_vocabulary, target_vocabulary, config=None, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(config, dict):
+            config = TranslatorConfig(**config)
+        self.config = config or TranslatorConfig()
+        self.source_vocabulary = list(source_vocabulary)
+        self.target_vocabulary = list(target_vocabulary)
+        c = self.config
+        self.source_embedding = keras.layers.Embedding(len(self.source_vocabulary),
+                                                       c.embedding_dim)
+        self.target_embedding = keras.layers.Embedding(len(self.target_vocabulary),
+                                                       c.embedding_dim)
+        self.embedding_dropout = keras.layers.Dropout(c.dropout)
+        self.encoder = lstm(c.units, return_sequences=True, return_state=True)
+        self.decoder = lstm(c.units, return_sequences=True, return_state=True)
+        self.attention = LuongAttention()
+        self.attentional = keras.layers.Dense(c.units, activation="tanh")
+        self.output_dropout = keras.layers.Dropout(c.dropout)
+        self.logits = keras.layers.Dense(len(self.target_vocabulary))
+
+    def encode(self, source_ids, training=False):
+        """Encode source ids; returns the decoder's initial state (a dict)."""
+        mask = ops.not_equal(source_ids, PAD_ID)                 # (batch, S)
+        x = self.embedding_dropout(self.source_embedding(source_ids),
+                                   training=training)            # (batch, S, emb)
+        out = run_lstm(self.encoder, x, mask=mask, training=training)
+        return {"h": out.h, "c": out.c, "memory": out.sequence, "mask": mask}
+
+    def decode(self, target_in, state, training=False):
+        """Teacher-forced (or one-step) decoding from `state`.
+
+        Returns:
+            `(logits (batch, T, vocab), new_state, attention (batch, T, S))`.
+        """
+        hidden, state, weights = self._hidden(target_in, state, training)
+        return self.logits(hidden), state, weights
+
+    def _hidden(self, target_in, state, training):
+        """`decode` up to the output layer: its (dropped-out) input `(batch, T, units)`."""
+        x = self.embedding_dropout(self.target_embedding(target_in),
+                                   training=training)            # (batch, T, emb)
+        out = run_lstm(self.decoder, x, initial_state=[state["h"], state["c"]],
+                       mask=ops.not_equal(target_in, PAD_ID), training=training)
+        context, weights = self.attention(out.sequence, state["memory"], state["mask"])
+        hidden = self.attentional(ops.concatenate([context, out.sequence], axis=-1))
+        hidden = self.output_dropout(hidden, training=training)
+        return hidden, dict(state, h=out.h, c=out.c), weights
+
+    def decode_step(self, tokens, state):
+        """One decoding step for `tf_lstm.translation.decode`: `(batch,)` ids -> `(batch, vocab)`.
+
+        Padding, `[UNK]` and `[START]` are never generated (their logits are
+        set to -1e9): an `[UNK]` in a translation tells the reader nothing, so
+        the decoder commits to the most likely real word instead.
+        """
+        logits, state, _ = self.decode(tokens[:, None], state)
+        banned = ops.sum(ops.one_hot(ops.convert_to_tensor([PAD_ID, UNK_ID, START_ID]),
+                                     ops.shape(logits)[-1]), axis=0) > 0
+        return ops.where(banned, ops.cast(-1e9, logits.dtype), logits[:, 0]), state
+
+    def call(self, inputs, training=False):
+        """Teacher-forced logits `(batch, T, vocab)` for `(source_ids, target_in)`."""
+        source_ids, target_in = inputs
+        hidden, _, _ = self._hidden(target_in, self.encode(source_ids, training),
+                                    training)
+        return self.logits(hidden)
+
+    def get_config(self):
+        return {"source_vocabulary": self.source_vocabulary,
+                "target_vocabulary": self.target_vocabulary,
+                "config": dataclasses.asdict(self.config), "name": self.name}
+
+
+@keras.saving.register_keras_serializable(package="tf_lstm")
+def masked_loss(y_true, logits):
+    """Cross-entropy averaged over real (non-padding) target tokens only."""
+    mask = ops.cast(ops.not_equal(y_true, PAD_ID), logits.dtype)
+    losses = keras.losses.sparse_categorical_crossentropy(
+        y_true, logits, from_logits=True)                        # (batch, T)
+    return ops.sum(losses * mask) / ops.maximum(ops.sum(mask), 1.0)
+
+
+@keras.saving.register_keras_serializable(package="tf_lstm")
+class MaskedAccuracy(keras.metrics.Metric):
+    """Token accuracy over real target tokens (padding never counts)."""
+
+    def __init__(self, name="token_accuracy", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.correct = self.add_variable(shape=(), initializer="zeros", name="correct")
+        self.total = self.add_variable(shape=(), initializer="zeros", name="total")
+
+    def update_state(self, y_true, logits, sample_weight=None):
+        mask = ops.not_equal(y_true, PAD_ID)
+        hits = ops.equal(ops.cast(y_true, "int32"), ops.argmax(logits, axis=-1))
+        self.correct.assign_add(ops.sum(ops.cast(ops.logical_and(hits, mask), self.dtype)))
+        self.total.assign_add(ops.sum(ops.cast(mask, self.dtype)))
+
+    def result(self):
+        return self.correct / ops.maximum(self.total, 1.0)
+
+
+def compile_translator(model):
+    """Adam with gradient clipping, the masked loss and masked accuracy."""
+    c = model.config
+    model.compile(optimizer=keras.optimizers.Adam(c.learning_rate, clipnorm=c.clipnorm),
+                  loss=masked_loss, metrics=[MaskedAccuracy()])
+    return model

@@ -1,0 +1,164 @@
+"""Text to ids and back for translation (§1 applied): normalisation and vocabularies.
+
+Text flows as: raw string -> `normalize` (Unicode NFKC, punctuation split
+off, case kept; TensorFlow Text ops) -> whitespace tokens -> integer ids
+(`make_vectorizer`); and back: ids -> tokens -> `detokenize` -> text. Every
+step is a TensorFlow op, so the same functions run eagerly, inside `tf.data`
+and inside the exported SavedModel.
+
+Every vocabulary reserves the same four ids, so padding is always 0:
+
+    0  ""         padding (never a real token; masked in loss and accuracy)
+    1  "[UNK]"    any word not in the vocabulary
+    2  "[START]"  first decoder input
+    3  "[END]"    last decoder target; decoding stops there
+"""
+
+import collections
+
+import keras
+import tensorflow as tf
+import tensorflow_text as tf_text
+
+from tf_lstm import checks
+from tf_lstm.translation.tokens import (END, END_ID, PAD, PAD_ID, RESERVED, START,  # noqa: F401
+                                        START_ID, UNK, UNK_ID)
+
+# French elided words keep their apostrophe and become tokens of their own
+_ELISIONS = "c|d|j|l|m|n|s|t|qu|jusqu|lorsqu|puisqu"
+
+def normalize(texts, lowercase=False):
+    """Normalize sentences for a word-level vocabulary.
+
+    Steps: Unicode NFKC (which turns the U+202F and U+00A0 no-break spaces of
+    French typography into plain spaces), typographic apostrophes to ``'``,
+    optional lower-casing, punctuation split off as tokens of its own, French
+    elisions split after the apostrophe (``l'homme`` -> ``l' homme``; English
+    contractions such as ``don't`` stay whole), whitespace collapsed to single
+    spaces. Hyphenated words (``Est-ce``) stay whole.
+
+    Lower-casing policy: the default keeps case and accents, since the
+    translator must produce true-cased French; ``lowercase=True`` lower-cases
+    every letter (Unicode-aware, ``É`` -> ``é``) and still keeps accents.
+
+    Args:
+        texts: a str, a list of str, or a `tf.Tensor` of dtype string.
+        lowercase: whether to lower-case.
+
+    Returns:
+        The normalized text, of the same kind as `texts`.
+
+    Raises:
+        TypeError: if `texts` is none of those kinds.
+
+    Example:
+
+    >>> normalize("Hello, world.", lowercase=True)
+    'hello , world .'
+    >>> normalize(["Va\\u202f!", "L’homme n'est pas là."])
+    ['Va !', "L' homme n' est pas là ."]
+    """
+    if isinstance(texts, str):
+        return normalize([texts], lowercase)[0]
+    if isinstance(texts, (list, tuple)):
+        if not all(isinstance(t, str) for t in texts):
+            raise TypeError(f"texts: expected str items, received {[type(t).__name__ for t in texts]}")
+        if not texts:
+            return []
+        return [t.decode("utf-8") for t in normalize(tf.constant(texts), lowercase).numpy().tolist()]
+    if not (tf.is_tensor(texts) and texts.dtype == tf.string):
+        raise TypeError(f"texts: expected a str, a list of str or a string tensor, "
+                        f"received {type(texts).__name__}")
+    x = tf_text.normalize_utf8(texts, "NFKC")
+    x = tf.strings.regex_replace(x, "[’‘]", "'")
+    if lowercase:
+        x = tf.strings.lower(x, encoding="utf-8")
+    x = tf.strings.regex_replace(x, r"([^\pL\pN\pM\s'\-])", r" \1 ")
+    x = tf.strings.regex_replace(x, rf"(?i)(^|[^\pL\pN])({_ELISIONS})'(\pL)", r"\1\2' \3")
+    x = tf.strings.regex_replace(x, r"\s+", " ")
+    return tf.strings.strip(x)
+
+
+
+
+
+def build_vocabulary(sentences, max_size=None, min_count=1):
+    """The most frequent tokens of normalised `sentences`, after the reserved four.
+
+    Ties are broken alphabetically, so the result is deterministic.
+
+    Args:
+        sentences: iterable of normalised strings (tokens separated by spaces).
+        max_size: optional cap on the vocabulary size, reserved tokens included.
+        min_count: drop tokens seen fewer times than this.
+
+    Returns:
+        A list of tokens whose index is the token id.
+
+    Example:
+
+    >>> build_vocabulary(["a b b", "c b a"])
+    ['', '[UNK]', '[START]', '[END]', 'b', 'a', 'c']
+    """
+    if max_size is not None:
+        checks.positive_int("max_size", max_size)
+        if max_size <= len(RESERVED):
+            raise ValueError(f"Argument `max_size` must exceed {len(RESERVED)} "
+                             f"(the reserved tokens). Received: max_size={max_size}")
+    checks.positive_int("min_count", min_count)
+    counts = collections.Counter(t for s in sentences for t in s.split())
+    for token in RESERVED:
+        counts.pop(token, None)
+    ranked = sorted((t for t, n in counts.items() if n >= min_count),
+                    key=lambda t: (-counts[t], t))
+    vocabulary = list(RESERVED) + ranked
+    return vocabulary[:max_size] if max_size else vocabulary
+
+
+def make_vectorizer(vocabulary):
+    """A `keras.layers.TextVectorization` mapping normalised text to ids.
+
+    Splits on whitespace only (text is normalised before), maps unknown words
+    to `UNK_ID` and returns ragged id sequences.
+    """
+    if list(vocabulary[:len(RESERVED)]) != list(RESERVED):
+        raise ValueError(f"Argument `vocabulary` must start with {list(RESERVED)}. "
+                         f"Received: {list(vocabulary[:4])}")
+    return keras.layers.TextVectorization(
+        standardize=None, split="whitespace", output_mode="int", ragged=True,
+        vocabulary=list(vocabulary[2:]))  # the layer adds "" and "[UNK]" itself
+
+
+def encode_pairs(pairs, source_vectorizer, target_vectorizer, normalize):
+    """Normalise and map `(english, french)` pairs to id sequences.
+
+    Returns:
+        `(source, target)` as `tf.RaggedTensor`s of int64 ids; each target
+        sequence is framed as `[START] ... [END]`.
+    """
+    english = normalize([e for e, _ in pairs])
+    french = normalize([f for _, f in pairs])
+    source = source_vectorizer(tf.constant(english))
+    target = target_vectorizer(tf.constant([f"{START} {f} {END}" for f in french]))
+    return source, target
+
+
+# Detokenisation as regular expressions (the inverse of `normalize`'s
+# punctuation split), applied in order.
+_DETOKENIZE = (
+    (r" ([,.)…])", r"\1"),        # no space before , . ) …
+    (r"([(']) ", r"\1"),           # no space after ( and apostrophes (l' eau -> l'eau)
+)
+
+
+def detokenize(texts):
+    """Join space-separated French tokens into text (a string tensor op).
+
+    Example:
+
+    >>> detokenize(tf.constant(["Je n' aime pas l' eau , moi ."])).numpy()[0].decode()
+    "Je n'aime pas l'eau, moi."
+    """
+    for pattern, rewrite in _DETOKENIZE:
+        texts = tf.strings.regex_replace(texts, pattern, rewrite)
+    return texts
