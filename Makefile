@@ -5,25 +5,35 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test notebooks bench bench-translator bench-tatoeba lab clean
+.PHONY: venv demo test test-quick notebooks bench bench-translator bench-tatoeba lab clean
 
 venv: $(STAMP)
 
+# The lock first (requirements.txt), then the package with its extras: pip
+# checks the declared dependencies against what is installed, so a missing or
+# conflicting one fails here instead of hiding until an import.
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet -c requirements.txt -e '.[notebooks,test]'
 	touch $(STAMP)
 
 # The main job: runs offline on the bundled data.
 demo: $(STAMP)
 	$(BIN)/python -m tf_lstm demo
 
-# The whole test suite: unit tests, doctests (package and README) and every
-# notebook executed in fast mode (TF_LSTM_FAST=1).
+# The whole test suite: unit tests, doctests (package and README), every
+# notebook executed in fast mode (TF_LSTM_FAST=1), the benchmarks' quick runs,
+# and the wheel installed into a fresh environment running `tf-lstm demo --fast`
+# (tests/test_package.py; its first run fills .wheelhouse/, about 700 MB).
 test: $(STAMP)
 	TF_LSTM_FAST=1 $(BIN)/python -m pytest -q
+
+# The unit tests and doctests only, without the tests marked slow (notebooks,
+# demo, command-line training, the package install, benchmarks): under 2 minutes.
+test-quick: $(STAMP)
+	TF_LSTM_FAST=1 $(BIN)/python -m pytest -q -m "not slow"
 
 # Re-run every notebook top to bottom in full mode and save its outputs.
 notebooks: $(STAMP)
@@ -41,13 +51,15 @@ bench-translator: $(STAMP)
 		--variant batch_size=256,learning_rate=0.004 \
 		--variant batch_size=256,learning_rate=0.004,length_grouping=sorted
 
-# Translation quality on the real Tatoeba file (given by path, never committed).
-TATOEBA ?= ../shared/data/tatoeba-fra-eng/fra.txt
+# Translation quality on the real Tatoeba file, which you download yourself and
+# give by path (it is never committed): make bench-tatoeba TATOEBA=path/to/fra.txt
 bench-tatoeba: $(STAMP)
-	$(BIN)/python -m benchmarks.tatoeba --data $(TATOEBA)
+	@test -n "$(TATOEBA)" || { echo "bench-tatoeba: say where the Tatoeba English-French pairs are: make bench-tatoeba TATOEBA=path/to/fra.txt (fra.txt or the fra-eng.zip holding it, from https://www.manythings.org/anki/)" >&2; exit 2; }
+	@test -f "$(TATOEBA)" || { echo "bench-tatoeba: TATOEBA=$(TATOEBA): no such file" >&2; exit 2; }
+	$(BIN)/python -m benchmarks.tatoeba --data "$(TATOEBA)"
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
 clean:
-	rm -rf $(VENV) *.egg-info runs
+	rm -rf $(VENV) *.egg-info build runs .wheelhouse

@@ -1,20 +1,81 @@
-"""The command line: train, translate, evaluate and export on a run directory."""
+"""tf_lstm.cli: the `tf-lstm` command line (train, translate, evaluate, export on a run)."""
 
 import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
 
 from tf_lstm import cli
+from tf_lstm.translation.config import PRESETS, TranslatorConfig
 
 
+def _run_module(*args, cwd):
+    """`python -m tf_lstm ARGS` as a user runs it: no TF_CPP_MIN_LOG_LEVEL, no fast mode."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("TF_CPP_MIN_LOG_LEVEL", "TF_LSTM_FAST")}
+    return subprocess.run([sys.executable, "-m", "tf_lstm", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def assert_no_tensorflow_noise(text):
+    """No TensorFlow C++ start-up notice, nor any absl log line (``I0000 00:00:...``)."""
+    found = [noise for noise in cli.TF_STARTUP_NOISE if noise in text]
+    found += re.findall(r"^[IWEF]\d{4} \d\d:\d\d:\d\d.*$", text, flags=re.MULTILINE)
+    assert not found, found
+
+
+def test_tensorflow_loads_without_start_up_noise(tmp_path):
+    # What `main` does before any command, then a first op. (The whole command
+    # line is checked by the training test below and by tests/test_package.py.)
+    code = ("from tf_lstm import cli; cli.import_tensorflow_quietly()\n"
+            "import tensorflow as tf; print(float(tf.reduce_sum(tf.ones(3))))")
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout == "3.0\n"
+    assert_no_tensorflow_noise(result.stderr)
+
+
+def test_a_failed_import_still_shows_what_was_printed(tmp_path):
+    # Descriptor 2 is hidden only while the imports succeed: here a stand-in
+    # keras (found first, in the working folder) prints and fails.
+    fake = tmp_path / "keras"
+    fake.mkdir()
+    (fake / "__init__.py").write_text(
+        "import os\nos.write(2, b'a native notice\\n')\n"
+        "raise ImportError('keras is broken')\n")
+    code = "from tf_lstm import cli; cli.import_tensorflow_quietly()"
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1
+    assert "a native notice" in result.stderr
+    assert "ImportError: keras is broken" in result.stderr
+
+
+@pytest.mark.slow
 def test_train_translate_evaluate_export(tmp_path, capsys):
+    # Training runs as a user runs it, in a subprocess from another folder.
     run = tmp_path / "run"
-    assert cli.main(["train", "--fast", "--run-dir", str(run), "--epochs", "1"]) == 0
-    out = capsys.readouterr().out
+    result = _run_module("train", "--fast", "--run-dir", str(run), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout)  # the progress bar's colours
     assert "BLEU" in out and "chrF" in out and "Examples from the test split" in out
+    assert_no_tensorflow_noise(out + result.stderr)
+    # The first epoch's progress bar knows its number of steps: "35/35", never "Unknown".
+    first_epoch = out.split("Epoch 1/2", 1)[1].split("Epoch 2/2", 1)[0]
+    steps = re.findall(r"(\d+)/(\d+) ", first_epoch)
+    assert steps and steps[-1][0] == steps[-1][1] and len({s for _, s in steps}) == 1, steps
+    assert "Unknown" not in out
     for name in ("model.keras", "curves.png", "attention.png", "results.json",
                  "data.json", "history.csv"):
         assert (run / name).exists(), name
     results = json.loads((run / "results.json").read_text())
     assert set(results) >= {"greedy", "beam4", "train_target_tokens_per_epoch"}
+    assert results["epochs_run"] == 2 and results["config"]["units"] == cli.FAST["units"]
     assert 0.0 <= results["greedy"]["bleu"] <= 100.0
 
     assert cli.main(["translate", "--run-dir", str(run), "He slept.", "I eat."]) == 0
@@ -25,20 +86,39 @@ def test_train_translate_evaluate_export(tmp_path, capsys):
     assert (run / "saved_model" / "saved_model.pb").exists()
 
 
-def test_config_overrides_are_validated(tmp_path):
-    import pytest
-    with pytest.raises(SystemExit, match="expected KEY=VALUE"):
-        cli.main(["train", "--fast", "--run-dir", str(tmp_path), "--set", "colour=3"])
-    with pytest.raises(ValueError, match="`length_grouping` must be"):
-        cli.main(["train", "--fast", "--run-dir", str(tmp_path),
-                  "--set", "length_grouping=shortest"])
+def _config(*argv):
+    args = cli.build_parser().parse_args(list(argv))
+    return cli._config(args)
 
 
-def test_config_overrides_parse_each_field_by_its_type():
-    import argparse
+def test_preset_then_fast_then_epochs_then_set(monkeypatch):
+    monkeypatch.delenv("TF_LSTM_FAST", raising=False)  # `make test` sets it: --fast by default
+    config = _config("train", "--preset", "tatoeba", "--set", "dropout=0.2",
+                     "--set", "length_grouping=buckets", "--set", "learning_rate=0.004")
+    assert config == TranslatorConfig(**{**PRESETS["tatoeba"], "dropout": 0.2,
+                                         "length_grouping": "buckets",
+                                         "learning_rate": 0.004})
+    fast = _config("train", "--preset", "tatoeba", "--fast", "--epochs", "3",
+                   "--set", "units=16")
+    assert (fast.units, fast.embedding_dim, fast.epochs, fast.max_length) == (
+        16, cli.FAST["embedding_dim"], 3, PRESETS["tatoeba"]["max_length"])
+    # The demo keeps to its budget unless told otherwise; train uses the config's epochs.
+    assert _config("demo").epochs == cli.DEMO_EPOCHS
+    assert _config("train").epochs == TranslatorConfig().epochs
 
-    args = argparse.Namespace(fast=False, epochs=0, command="train", set=[
-        "length_grouping=sorted", "batch_size=256", "learning_rate=0.004"])
-    config = cli._config(args)
-    assert (config.length_grouping, config.batch_size, config.learning_rate) == (
-        "sorted", 256, 0.004)
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "--set", "colour=3"], "Override 'colour=3' must be KEY=VALUE"),
+    (["train", "--set", "units=many"], "`units` must be an int"),
+    (["train", "--set", "length_grouping=shortest"], "`length_grouping` must be one of"),
+    (["train", "--preset", "huge"], "invalid choice: 'huge'"),
+    (["train", "--epochs", "0"], "argument --epochs: must be a positive int"),
+    (["demo", "--minutes", "-1"], "argument --minutes: must be a positive float"),
+    (["train", "--data", "no/such/fra.txt"], "argument --data: must be a file or one of"),
+    (["translate", "--run-dir", "no/such/run", "Hi."], "argument --run-dir: must be a run"),
+])
+def test_bad_arguments_are_usage_errors_before_tensorflow_loads(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err

@@ -1,7 +1,8 @@
-"""`python -m tf_lstm`: see `tf_lstm.cli`."""
+"""`python -m tf_lstm`: the `tf-lstm` command line (`tf_lstm.cli`)."""
 
 import sys
 
 from tf_lstm.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())
