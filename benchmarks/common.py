@@ -1,30 +1,19 @@
-"""What the benchmarks share and that needs no TensorFlow (`gpu.py` runs without it)."""
+"""What the benchmarks share, free of TensorFlow (`gpu.py` runs without it).
+
+Each benchmark writes one current result under `RESULTS`, with a stable
+name: ``layers``, ``translator``, ``tatoeba_fra_eng`` and ``gpu`` (``.json``
+and ``.md``; the layer benchmark also ``.png``). Files are written with
+`tf_lstm.files`, atomically.
+"""
 
 import os
+import platform
+import sys
 from pathlib import Path
 
+import numpy as np
+
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def lstm_flops(batch, steps, inputs, units):
-    """Forward-pass FLOPs of an LSTM (matrix products + element-wise work).
-
-    Per step the four gate pre-activations cost ``2 * batch * (inputs + units)
-    * 4 * units`` and the element-wise work about ``17 * batch * units``; see
-    `benchmarks.layers` for the count. Forward+backward is taken as 3x this.
-
-    >>> lstm_flops(1, 1, 1, 1)
-    33
-    """
-    return batch * steps * (2 * (inputs + units) * 4 * units + 17 * units)
-
-
-def write_atomic(path, write):
-    """Write through `write(tmp_path)`, then rename onto `path` (never half-written)."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    write(tmp)
-    os.replace(tmp, path)
 
 
 def with_extension(out, extension):
@@ -44,3 +33,63 @@ def with_extension(out, extension):
         if name.endswith(known):
             name = name[:-len(known)]
     return out.with_name(name + extension)
+
+
+def machine():
+    """The machine, in one line, for a result's header: architecture, cores, Python.
+
+    >>> f"{os.cpu_count()} cores" in machine()
+    True
+    """
+    return (f"{platform.machine()}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}")
+
+
+def shown_path(data):
+    """`data` as a result records it: a file as ``path/to/NAME``, a corpus name as is.
+
+    Results are committed and the repository links nothing outside itself, so
+    a data file given by path (never committed) is recorded by its name only.
+
+    >>> shown_path("synthetic_en_fr"), shown_path(__file__)
+    ('synthetic_en_fr', 'path/to/common.py')
+    """
+    return f"path/to/{Path(data).name}" if os.path.exists(data) else data
+
+
+def command_line(module, argv=None):
+    """The command that wrote a result, for its header (``--data`` as `shown_path`).
+
+    Args:
+        module: the benchmark's module, e.g. ``"benchmarks.tatoeba"``.
+        argv: its arguments (default: `sys.argv[1:]`).
+
+    >>> command_line("benchmarks.tatoeba", ["--data", __file__, "--minutes", "30"])
+    'python -m benchmarks.tatoeba --data path/to/common.py --minutes 30'
+    """
+    shown = list(sys.argv[1:] if argv is None else argv)
+    for k, argument in enumerate(shown):
+        if k and shown[k - 1] == "--data":
+            shown[k] = shown_path(argument)
+        elif argument.startswith("--data="):
+            shown[k] = "--data=" + shown_path(argument[len("--data="):])
+    return " ".join(["python -m", module, *shown])
+
+
+def max_abs_diff(got, want):
+    """The largest absolute difference of two arrays, in float64.
+
+    >>> max_abs_diff([1.0, 2.0], [1.0, 2.5])
+    0.5
+    """
+    return float(np.max(np.abs(np.asarray(got, np.float64) - np.asarray(want, np.float64))))
+
+
+def max_rel_diff(got, want):
+    """`max_abs_diff` over the largest ``|want|``: an error relative to the tensor's scale.
+
+    >>> max_rel_diff([1.0, 2.0], [1.0, 2.5])
+    0.2
+    """
+    scale = float(np.max(np.abs(np.asarray(want, np.float64))))
+    return max_abs_diff(got, want) / max(scale, 1e-30)

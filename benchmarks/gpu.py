@@ -13,8 +13,8 @@ The GPU check of the performance issue, in three steps:
     KERAS_BACKEND=jax   python -m benchmarks.gpu run --batches .gpu/batches.npz --out gpu.jax.json
     # (benchmarks/gpu.sh does both, as one prepared script)
 
-    # here again: the Markdown table
-    python -m benchmarks.gpu report gpu.torch.json gpu.jax.json --out benchmarks/results/gpu
+    # here again: the Markdown table, benchmarks/results/gpu.json and .md
+    python -m benchmarks.gpu report gpu.torch.json gpu.jax.json
 
 `run` measures, for the backend it finds:
 
@@ -30,29 +30,30 @@ The GPU check of the performance issue, in three steps:
    `keras.ops`) on the batches from `prepare`: real target tokens per second,
    the loss, and the cuDNN calls made.
 
-Why not TensorFlow on the GPU: the lent machine has PyTorch and JAX but no
-TensorFlow, and packages reach it only as wheels of at most 64 MiB per call;
-TensorFlow's wheel is 573 MB before the CUDA 12 libraries it needs. So this
-measures Keras 3's other two backends; what TensorFlow's cuDNN path requires
-is checked without a GPU by `tests/test_gpu_benchmark.py`.
+`run` needs Keras 3 on PyTorch or JAX and no TensorFlow: it imports the real
+package (`tf_lstm.layers`, `tf_lstm.translation.model`, `tf_lstm.lessons.cost`,
+`tf_lstm.files`), none of which imports TensorFlow itself. What TensorFlow's
+cuDNN path requires is checked without a GPU by `tests/test_gpu_benchmark.py`,
+which also runs `run --quick` on JAX's CPU with TensorFlow made unimportable.
 """
 
 import argparse
 import datetime
 import json
 import platform
-import statistics
 import sys
 import time
 import traceback
-import types
 from pathlib import Path
 
 import numpy as np
 
-from benchmarks.common import lstm_flops, with_extension, write_atomic
+from benchmarks.common import (RESULTS, command_line, max_abs_diff, max_rel_diff,
+                               with_extension)
+from tf_lstm.files import write_atomic, write_json, write_text
+from tf_lstm.lessons.cost import lstm_step_flops, time_interleaved
+from tf_lstm.lessons.masks import mask_from_lengths
 
-ROOT = Path(__file__).resolve().parent.parent
 SHAPES = ((64, 50, 128, 256), (32, 100, 256, 512), (1, 200, 64, 128))
 QUICK_SHAPES = ((4, 6, 8, 16),)
 JAX_PAD_MULTIPLE = 16  # on JAX, batches are padded to a multiple of this many steps
@@ -60,22 +61,28 @@ JAX_PAD_MULTIPLE = 16  # on JAX, batches are padded to a multiple of this many s
 
 # --------------------------------------------------------------------- prepare
 
-def prepare(out, limit=0):
+def prepare(out, limit=0, config=None):
     """Write one epoch of the demo's training batches (TensorFlow, here).
 
-    The batches are `tf_lstm.translation.training.prepare`'s, bucketed by length and
-    padded per batch, for the demo config (its first epoch's order).
+    The batches are `tf_lstm.translation.training.prepare`'s, grouped by
+    length and padded per batch, for `config` (its first epoch's order).
+
+    Args:
+        out: the ``.npz`` file to write.
+        limit: at most this many batches (0 = the whole epoch).
+        config: a `TranslatorConfig` (default: the demo's).
+
+    Returns:
+        The number of batches written.
     """
-    from tf_lstm.translation import corpus, training, vocab
+    from tf_lstm.translation import corpus, training
     from tf_lstm.translation.config import TranslatorConfig
 
-    config = TranslatorConfig()
+    config = config or TranslatorConfig()
     prepared = training.prepare(corpus.load_bundled(), config)
     arrays = {"source_vocabulary": np.array(prepared.source_vocabulary),
               "target_vocabulary": np.array(prepared.target_vocabulary),
-              "config": np.array(json.dumps(vars(config))),
-              "reserved_ids": np.array([vocab.PAD_ID, vocab.UNK_ID, vocab.START_ID,
-                                        vocab.END_ID])}
+              "config": np.array(json.dumps(vars(config)))}
     count = 0
     for (source, target_in), target_out in prepared.train:
         if limit and count >= limit:
@@ -84,8 +91,6 @@ def prepare(out, limit=0):
                             ("target_out", target_out)):
             arrays[f"{name}_{count:04d}"] = value.numpy().astype(np.int32)
         count += 1
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
 
     def write(tmp):
         with open(tmp, "wb") as f:
@@ -96,28 +101,6 @@ def prepare(out, limit=0):
 
 
 # ------------------------------------------------------------------ backends
-
-def import_tf_lstm_without_tensorflow(reserved_ids):
-    """Make `tf_lstm.layers` and `tf_lstm.translation.model` importable without TF.
-
-    `tf_lstm/__init__.py` imports the TensorFlow-only scratch layer, and
-    `tf_lstm.translation.vocab` (which `translate` takes its ids from) imports TensorFlow.
-    Where TensorFlow is missing, register the package without running its
-    `__init__`, and `tf_lstm.translation.vocab` as the four reserved ids only (read from the
-    batches file that the real `tf_lstm.translation.vocab` wrote).
-    """
-    try:
-        import tensorflow  # noqa: F401
-        return
-    except ImportError:
-        pass
-    package = types.ModuleType("tf_lstm")
-    package.__path__ = [str(ROOT / "tf_lstm")]
-    sys.modules["tf_lstm"] = package
-    ids = types.ModuleType("tf_lstm.translation.vocab")
-    ids.PAD_ID, ids.UNK_ID, ids.START_ID, ids.END_ID = (int(i) for i in reserved_ids)
-    sys.modules["tf_lstm.translation.vocab"] = ids
-
 
 class Backend:
     """What differs between PyTorch and JAX: tensors, timing, gradients, cuDNN."""
@@ -267,26 +250,9 @@ class Backend:
 # ----------------------------------------------------------------------- run
 
 def _time_interleaved(backend, fns, repeats, warmup):
-    """name -> median seconds, the functions called in turn, `repeats` times."""
-    times = {name: [] for name in fns}
-    for i in range(warmup + repeats):
-        for name, fn in fns.items():
-            backend.sync()
-            start = time.perf_counter()
-            out = fn()
-            backend.sync(out)
-            if i >= warmup:
-                times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) for name, t in times.items()}
-
-
-def _max_abs(a, b):
-    return float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))))
-
-
-def _max_rel(got, want):
-    want = np.asarray(want, np.float64)
-    return _max_abs(got, want) / max(float(np.max(np.abs(want))), 1e-30)
+    """name -> median seconds: `tf_lstm.lessons.cost.time_interleaved`, synced."""
+    timings = time_interleaved(fns, repeats=repeats, warmup=warmup, block=backend.sync)
+    return {name: timing.median for name, timing in timings.items()}
 
 
 def _twin_layers(keras, shape, rng):
@@ -337,13 +303,13 @@ def layer_benchmark(backend, shapes, repeats, warmup, rng, square=4096):
             got = [backend.numpy(g) for g in got]
             want = [backend.numpy(w) for w in want]
             check[label] = {
-                "forward_max_abs": _max_abs(got[0], want[0]),
-                "gradient_max_rel": max(_max_rel(g, w) for g, w in zip(got[1:], want[1:]))}
+                "forward_max_abs": max_abs_diff(got[0], want[0]),
+                "gradient_max_rel": max(max_rel_diff(g, w) for g, w in zip(got[1:], want[1:]))}
         mm_m, mm_k, mm_n = batch * steps, inputs + units, 4 * units
         fns["matmul_lstm_sized"] = backend.matmul_fn(mm_m, mm_k, mm_n, rng)
         fns["matmul_square"] = backend.matmul_fn(square, square, square, rng)
         median = _time_interleaved(backend, fns, repeats, warmup)
-        flops = lstm_flops(*shape)
+        flops = steps * lstm_step_flops(batch, inputs, units).forward
         matmul_gflops = {"lstm_sized": 2 * mm_m * mm_k * mm_n / median["matmul_lstm_sized"] / 1e9,
                          "square": 2 * square ** 3 / median["matmul_square"] / 1e9}
         row = {"shape": list(shape), "path": paths, "median_seconds": median,
@@ -375,8 +341,7 @@ def path_check(backend, shape, repeats, warmup, rng):
     x = backend.tensor(rng.standard_normal((batch, steps, inputs)).astype(np.float32))
     lengths = rng.integers(1, steps + 1, size=batch)
     lengths[0] = steps
-    mask_np = np.arange(steps)[None, :] < lengths[:, None]          # right-padded
-    mask = backend.tensor(mask_np)
+    mask = backend.tensor(mask_from_lengths(lengths, steps))       # right-padded
     plain = keras.layers.LSTM(units, return_sequences=True, return_state=True)
     ours = lstm(units, return_sequences=True, return_state=True)
     ours_final_only = lstm(units)  # run_lstm calls its full-output twin
@@ -402,7 +367,7 @@ def path_check(backend, shape, repeats, warmup, rng):
     # Same numbers through our helpers as through Keras (last valid h per row).
     reference = plain(x, mask=mask)
     ours_out = run_lstm(ours, x, mask=mask)
-    same = _max_abs(backend.numpy(ours_out.h), backend.numpy(reference[1]))
+    same = max_abs_diff(backend.numpy(ours_out.h), backend.numpy(reference[1]))
     median = _time_interleaved(backend, {
         "no mask": backend.forward_fn(plain, x),
         "right-padded mask": backend.forward_fn(plain, x, mask)}, repeats, warmup)
@@ -470,21 +435,18 @@ def translator_epoch(backend, batches, seconds):
     return result
 
 
-def run(args):
-    batches = np.load(args.batches, allow_pickle=False)
-    import_tf_lstm_without_tensorflow(batches["reserved_ids"])
+def run(args, argv=None):
+    """Measure the three parts on this backend; write `args.out` after each."""
     import keras
 
+    batches = np.load(args.batches, allow_pickle=False)
     backend = Backend()
     rng = np.random.default_rng(0)
-    report = {"command": " ".join(["python -m benchmarks.gpu", *sys.argv[1:]]),
+    report = {"command": command_line("benchmarks.gpu", argv),
               "date": datetime.datetime.now().isoformat(timespec="seconds"),
               "backend": backend.name, "device": backend.device, "gpu": backend.gpu,
               "keras": keras.__version__, "python": platform.python_version(),
               **backend.versions, "errors": {}}
-    out = Path(args.out)
-    save = lambda: write_atomic(out, lambda tmp: tmp.write_text(  # noqa: E731
-        json.dumps(report, indent=1), encoding="utf-8"))
     shapes = QUICK_SHAPES if args.quick else SHAPES
     parts = (("layers", lambda: layer_benchmark(backend, shapes, args.repeats, args.warmup,
                                                 rng, 256 if args.quick else 4096)),
@@ -498,7 +460,7 @@ def run(args):
         except Exception:  # noqa: BLE001 - recorded in the report, then re-raised below
             report["errors"][name] = traceback.format_exc()
             print(report["errors"][name], file=sys.stderr, flush=True)
-        save()
+        write_json(args.out, report)
     return 1 if report["errors"] else 0
 
 
@@ -569,14 +531,11 @@ def markdown(reports):
 
 
 def report(args):
+    """Merge `run` reports into one JSON (``{"runs": [...]}``) and its Markdown."""
     reports = [json.loads(Path(p).read_text(encoding="utf-8")) for p in args.reports]
-    out = Path(args.out)
     text = markdown(reports)
-    merged = {"runs": reports}
-    write_atomic(with_extension(out, ".json"), lambda tmp: tmp.write_text(
-        json.dumps(merged, indent=1), encoding="utf-8"))
-    write_atomic(with_extension(out, ".md"),
-                 lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    write_json(with_extension(args.out, ".json"), {"runs": reports})
+    write_text(with_extension(args.out, ".md"), text)
     print(text)
     return 0
 
@@ -599,11 +558,12 @@ def main(argv=None):
                    help="one tiny shape: a smoke run on a CPU with PyTorch or JAX")
     m = sub.add_parser("report", help="Markdown table from run reports")
     m.add_argument("reports", nargs="+")
-    m.add_argument("--out", required=True)
+    m.add_argument("--out", default=str(RESULTS / "gpu"),
+                   help="results path without extension (.json and .md written)")
     args = parser.parse_args(argv)
     if args.command == "prepare":
         return 0 if prepare(args.out, args.limit) else 1
-    return run(args) if args.command == "run" else report(args)
+    return run(args, argv) if args.command == "run" else report(args)
 
 
 if __name__ == "__main__":

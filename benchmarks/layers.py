@@ -9,33 +9,33 @@ of ``sum(sequence * dy)`` with respect to the inputs and the three weights) of
 `keras.layers.LSTM` (the baseline), `tf_lstm.ScratchLSTM`, and faster variants:
 each under XLA (`tf.function(jit_compile=True)`), Keras with ``unroll=True``
 (short sequences only), and ScratchLSTM in mixed bfloat16. Every variant gets
-the baseline's weights and is checked against its outputs and gradients.
+the baseline's weights and is checked against its outputs and gradients
+(`TOLERANCES`).
 
-FLOPs (stated once, used everywhere). Per step the four gate pre-activations
-cost ``2 * batch * (inputs + units) * 4 * units`` (the products with `kernel`
-and `recurrent_kernel`), and the element-wise work about ``17 * batch * units``
-(8 additions for ``x W + h R + b``, 5 activations counted as one FLOP each,
-``c = f * c + i * g`` 3, ``h = o * tanh(c)`` 1). The backward pass costs about
-twice the forward, so forward+backward = 3x forward. The limit is the GFLOP/s
-of a float32 matrix product timed in the same repeats: one of the LSTM's own
-size, ``(batch * steps, inputs + units) x (inputs + units, 4 * units)``, and a
-large square one. Results: benchmarks/results/layers.json, .md and .png.
+FLOPs are `tf_lstm.lessons.cost.lstm_step_flops` times the steps (forward;
+forward+backward counts 3x forward), and the functions are timed by
+`tf_lstm.lessons.cost.time_interleaved`. The limit is the GFLOP/s of a float32
+matrix product timed in the same rounds: one of the LSTM's own size,
+``(batch * steps, inputs + units) x (inputs + units, 4 * units)``, and a large
+square one. Results: `benchmarks/results/layers.json`, `.md` and `.png`
+(``--out`` to change).
 """
 
 import argparse
 import datetime
-import json
 import os
 import platform
-import time
 from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from benchmarks.common import RESULTS, lstm_flops, with_extension, write_atomic
+from benchmarks.common import (RESULTS, command_line, max_abs_diff, max_rel_diff,
+                               with_extension)
 from tf_lstm import ScratchLSTM, seed_everything
+from tf_lstm.files import write_atomic, write_json, write_text
+from tf_lstm.lessons.cost import lstm_step_flops, time_interleaved
 
 SHAPES = ((64, 50, 128, 256), (32, 100, 256, 512), (1, 200, 64, 128))
 QUICK_SHAPES = ((4, 6, 8, 16), (1, 12, 4, 8))
@@ -89,18 +89,6 @@ def _matmul(m, k, n, dtype, rng):
     return tf.function(lambda: tf.matmul(a, b)), 2 * m * k * n
 
 
-def _time(fn, *args):
-    start = time.perf_counter()
-    fn(*args)  # eager execution on the CPU returns when the work is done
-    return time.perf_counter() - start
-
-
-def _max_rel(got, want):
-    want = np.asarray(want, np.float64)
-    return float(np.max(np.abs(np.asarray(got, np.float64) - want)) /
-                 max(float(np.max(np.abs(want))), 1e-30))
-
-
 def benchmark_shape(shape, repeats, warmup, square, rng):
     """Check, then time every variant at `shape`; returns one JSON-ready dict."""
     batch, steps, inputs, units = shape
@@ -121,26 +109,22 @@ def benchmark_shape(shape, repeats, warmup, square, rng):
     checks = {}
     for name, ((fwd, train), precision) in variants.items():
         tol = TOLERANCES[precision]
-        forward_diff = float(np.max(np.abs(fwd(x) - want_y)))
-        gradient_diff = max(_max_rel(g, w) for g, w in zip(train(x), want_grads))
+        forward_diff = max_abs_diff(fwd(x), want_y)
+        gradient_diff = max(max_rel_diff(g, w) for g, w in zip(train(x), want_grads))
         checks[name] = {"precision": precision, "forward_max_abs_diff": forward_diff,
                         "gradient_max_rel_diff": gradient_diff, "tolerances": tol,
                         "passed": forward_diff <= tol["forward"]
                         and gradient_diff <= tol["gradient"]}
     # Timing: warm-up, then `repeats` rounds over every timed function, the
     # order rotated each round so that no variant always runs first.
-    timed = [(("matmul", name), fn, ()) for name, (fn, _) in matmuls.items()]
+    timed = {("matmul", name): fn for name, (fn, _) in matmuls.items()}
     for name, ((fwd, train), _) in variants.items():
-        timed += [((name, "forward"), fwd, (x,)), ((name, "forward_backward"), train, (x,))]
-    for _ in range(warmup):
-        for _, fn, args in timed:
-            fn(*args)
-    runs = {key: [] for key, _, _ in timed}
-    for r in range(repeats):
-        for key, fn, args in timed[r % len(timed):] + timed[:r % len(timed)]:
-            runs[key].append(_time(fn, *args))
-    median = {key: float(np.median(times)) for key, times in runs.items()}
-    flops = lstm_flops(*shape)
+        timed[(name, "forward")] = lambda fwd=fwd: fwd(x)
+        timed[(name, "forward_backward")] = lambda train=train: train(x)
+    timings = time_interleaved(timed, repeats=repeats, warmup=warmup)
+    runs = {key: timing.runs for key, timing in timings.items()}
+    median = {key: timing.median for key, timing in timings.items()}
+    flops = steps * lstm_step_flops(batch, inputs, units).forward
     matmul_gflops = {name: flop / median[("matmul", name)] / 1e9
                      for name, (_, flop) in matmuls.items()}
     results = {}
@@ -277,8 +261,7 @@ def main(argv=None):
     tf.get_logger().setLevel("ERROR")  # each variant is traced once: no retracing
     seed_everything(0)
     rng = np.random.default_rng(0)
-    report = {"command": "python -m benchmarks" + (" --quick" if args.quick else "")
-              + (f" --repeats {args.repeats}" if args.repeats else ""),
+    report = {"command": command_line("benchmarks", argv),
               "timestamp": datetime.datetime.now(datetime.timezone.utc)
               .isoformat(timespec="seconds"),
               "machine": machine(), "repeats": repeats, "warmup": 1 if args.quick else 2,
@@ -290,12 +273,9 @@ def main(argv=None):
     report["machine"]["load_average_at_end"] = list(os.getloadavg())
     report["all_checks_passed"] = all(v["check"]["passed"] for e in report["shapes"]
                                       for v in e["variants"].values())
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(with_extension(out, ".json"), lambda tmp: tmp.write_text(
-        json.dumps(report, indent=2) + "\n", encoding="utf-8"))
+    write_json(with_extension(args.out, ".json"), report)
     text = markdown(report)
-    write_atomic(with_extension(out, ".md"), lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    plot(report, with_extension(out, ".png"))
+    write_text(with_extension(args.out, ".md"), text)
+    plot(report, with_extension(args.out, ".png"))
     print(text)
     return 0 if report["all_checks_passed"] else 1

@@ -9,16 +9,17 @@ alternating (every variant on the same pairs: those with no side longer than
 `max_length`):
 
 - "straightforward": every pair padded to the longest sentence of the corpus,
-  NumPy arrays into `model.fit` with its defaults (what the keras-io and many
-  tutorial recipes do);
-- "bucketed": `tf_lstm.translation.training.prepare`'s datasets, bucketed by length and
-  padded per batch, prefetched; the same config;
-- "bucketed, batch_size=256, ..." (each ``--variant``, or ``--ours-set``):
-  the same pipeline with the config fields given (a larger batch gives each
-  sequential LSTM step more rows to spread over the cores; a larger learning
-  rate makes up for fewer updates per epoch; ``length_grouping=sorted`` cuts
-  batches from length-sorted pools, which removes most of the padding that
-  buckets keyed on the longer side leave on the shorter one).
+  NumPy arrays into `model.fit` with its defaults
+  (`benchmarks.padded.fixed_length_arrays`);
+- "bucketed": `tf_lstm.translation.training.prepare`'s datasets, grouped by
+  length and padded per batch, prefetched; the same config;
+- "bucketed, KEY=VALUE, ..." (each ``--variant``, or ``--ours-set``): the
+  same pipeline with the config fields given, checked by
+  `TranslatorConfig.from_overrides`. One more key belongs to the benchmark:
+  ``sampled_softmax=N`` trains with `benchmarks.sampled_softmax` (N sampled
+  words per batch; validation uses the full softmax).
+
+``--set KEY=VALUE`` changes a config field for every variant.
 
 Throughput counts only real target tokens (padding excluded), so padding is a
 cost, not a bonus. Each variant then decodes the validation split and reports
@@ -26,57 +27,64 @@ sacreBLEU, so a speed-up that hurt quality would show.
 
 Decoding: sentences per second for greedy and beam width 4 on the test split,
 batched (median of several runs after a warm-up).
+
+Results: `benchmarks/results/translator.json` and `.md` (``--out`` to change).
 """
 
 import argparse
 import dataclasses
-import os
-import platform
 import random
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 
-from benchmarks.common import RESULTS, with_extension, write_atomic
-from tf_lstm.translation import training, vocab
-from tf_lstm.translation.vocab import normalize
+from benchmarks import padded
+from benchmarks.common import RESULTS, command_line, machine, shown_path, with_extension
+from benchmarks.sampled_softmax import build_translator
+from tf_lstm.files import write_json, write_text
+from tf_lstm.translation import training
+from tf_lstm.translation.config import TranslatorConfig
 from tf_lstm.translation.evaluate import evaluate
 from tf_lstm.translation.inference import StringTranslator
-from tf_lstm.translation.config import TranslatorConfig
 
 
 
-def fixed_length_arrays(prepared, pairs, max_length):
-    """Pairs as NumPy arrays padded to the corpus's longest sentence.
+def split_variant(items):
+    """A variant's ``KEY=VALUE`` strings: `(config overrides, sampled words)`.
 
-    Pairs with a side longer than `max_length` tokens are left out, as
-    `tf_lstm.translation.training.prepare` leaves them out: every variant trains on the
-    same pairs.
+    Args:
+        items: strings such as ``"batch_size=256"``; ``"sampled_softmax=N"``
+            is the benchmark's own key (train with a sampled softmax of N words).
+
+    Returns:
+        The other items, for `TranslatorConfig.from_overrides`, and N (0 when
+        not given: the full softmax).
+
+    Raises:
+        ValueError: if N is not a non-negative integer.
+
+    Example:
+
+    >>> split_variant(["batch_size=256", "sampled_softmax=64"])
+    (['batch_size=256'], 64)
     """
-    source, target = vocab.encode_pairs(
-        pairs, vocab.make_vectorizer(prepared.source_vocabulary),
-        vocab.make_vectorizer(prepared.target_vocabulary), normalize)
-    kept = ((source.row_lengths() <= max_length)
-            & (target.row_lengths() - 1 <= max_length))
-    source, target = tf.ragged.boolean_mask(source, kept), tf.ragged.boolean_mask(target, kept)
-    source = source.to_tensor(0).numpy()                       # (n, longest source)
-    target = target.to_tensor(0).numpy()                       # (n, longest target + 2)
-    return (source, target[:, :-1]), target[:, 1:]
-
-
-def padding(batches):
-    """Positions per real (non-padding) token, `{"source": ..., "target": ...}`,
-    over `((source, target_in), target_out)` batches (the target side counted
-    on `target_out`)."""
-    sizes = np.zeros(4)
-    for (source, _), target_out in batches:
-        sizes += [np.size(source), np.count_nonzero(source), np.size(target_out),
-                  np.count_nonzero(target_out)]
-    return {"source": sizes[0] / sizes[1], "target": sizes[2] / sizes[3]}
+    overrides, num_sampled = [], 0
+    for item in items:
+        key, _, value = item.partition("=")
+        if key.strip() != "sampled_softmax":
+            overrides.append(item)
+            continue
+        try:
+            num_sampled = int(value.strip())
+        except ValueError:
+            num_sampled = -1
+        if num_sampled < 0:
+            raise ValueError(f"Variant {item!r}: `sampled_softmax` must be a non-negative "
+                             f"integer. Received: {value.strip()!r}")
+    return overrides, num_sampled
 
 
 def decode_rate(translator, english, beam_width, repeats=3):
@@ -98,7 +106,8 @@ def main(argv=None):
                         help="use a random sample of N training pairs (0 = all; seeded; "
                              "a random sample because files such as Tatoeba's are "
                              "sorted by length)")
-    parser.add_argument("--out", default=str(RESULTS / "translator"))
+    parser.add_argument("--out", default=str(RESULTS / "translator"),
+                        help="results path without extension (.json and .md written)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="config field for every variant")
     parser.add_argument("--ours-set", action="append", default=[], metavar="KEY=VALUE",
@@ -106,7 +115,8 @@ def main(argv=None):
     parser.add_argument("--variant", action="append", default=[],
                         metavar="KEY=VALUE[,KEY=VALUE...]",
                         help="one more variant, the bucketed pipeline with these config "
-                             "fields (repeatable; --ours-set makes one too)")
+                             "fields, or sampled_softmax=N (repeatable; --ours-set makes "
+                             "one too)")
     parser.add_argument("--ours-epochs", type=int, default=0,
                         help="epochs of the extra variants (default: --epochs); e.g. twice "
                              "--epochs to compare BLEU at about equal training time")
@@ -116,30 +126,28 @@ def main(argv=None):
         splits["train"] = random.Random(0).sample(splits["train"],
                                                   min(args.limit_train, len(splits["train"])))
 
-    def parse(settings):
-        pairs = [item.split("=", 1) for item in settings]
-        for pair in pairs:
-            if len(pair) != 2 or not hasattr(TranslatorConfig, pair[0]):
-                parser.error(f"expected KEY=VALUE with KEY a TranslatorConfig field, "
-                             f"got {'='.join(pair)!r}")
-        return {k: type(getattr(TranslatorConfig, k))(v) for k, v in pairs}
-
-    config = TranslatorConfig(epochs=1, **parse(args.set))
-    configs = {"straightforward": config, "bucketed": config}
-    epochs = {"straightforward": args.epochs, "bucketed": args.epochs}
-    extra = [parse(args.ours_set)] if args.ours_set else []
-    extra += [parse(variant.split(",")) for variant in args.variant]
-    for overrides in extra:
-        name = "bucketed, " + ", ".join(f"{k}={v}" for k, v in overrides.items())
-        configs[name] = dataclasses.replace(config, **overrides)
-        epochs[name] = args.ours_epochs or args.epochs
+    variants = [args.ours_set] if args.ours_set else []
+    variants += [variant.split(",") for variant in args.variant]
+    try:
+        config = TranslatorConfig.from_overrides(args.set, epochs=1)
+        configs = {"straightforward": config, "bucketed": config}
+        sampled = {"straightforward": 0, "bucketed": 0}
+        for items in variants:
+            name = "bucketed, " + ", ".join(item.strip() for item in items)
+            overrides, sampled[name] = split_variant(items)
+            configs[name] = TranslatorConfig.from_overrides([*args.set, *overrides], epochs=1)
+    except ValueError as error:
+        parser.error(str(error))
+    epochs = {name: args.epochs if name in ("straightforward", "bucketed")
+              else args.ours_epochs or args.epochs for name in configs}
     prepared = {name: training.prepare(splits, c) for name, c in configs.items()}
-    (x_train, y_train) = fixed_length_arrays(prepared["straightforward"], splits["train"],
-                                             config.max_length)
+    x_train, y_train = padded.fixed_length_arrays(
+        *padded.encode(prepared["straightforward"], splits["train"]), config.max_length)
     real_tokens = int(np.count_nonzero(y_train))
     padded_tokens = int(y_train.size)
 
-    models = {name: training.build_translator(prepared[name], c) for name, c in configs.items()}
+    models = {name: build_translator(prepared[name], c, sampled[name])
+              for name, c in configs.items()}
 
     def fit_function(name):
         # Each call trains epoch e; the schedule gives it learning_rate * lr_decay ** e.
@@ -162,7 +170,8 @@ def main(argv=None):
                 start = time.perf_counter()
                 fit(epoch)
                 rates[name].append(tokens[name] / (time.perf_counter() - start))
-    results = {"data": args.data, "epochs": args.epochs, "config": dataclasses.asdict(config),
+    results = {"data": shown_path(args.data), "epochs": args.epochs,
+               "config": dataclasses.asdict(config),
                "configs": {name: dataclasses.asdict(c) for name, c in configs.items()},
                "train_pairs": len(splits["train"]), "real_target_tokens": real_tokens,
                "fixed_length_target_tokens": padded_tokens, "training": {}}
@@ -176,9 +185,9 @@ def main(argv=None):
             "train_seconds": sum(tokens[name] / rate for rate in rates[name]),
             "valid_bleu": scores.bleu, "valid_chrf": scores.chrf,
             "final_learning_rate": float(model.optimizer.learning_rate),
-            "positions_per_real_token": padding(
-                [((x_train[0], x_train[1]), y_train)] if name == "straightforward"
-                else prepared[name].train)}
+            "sampled_softmax": sampled[name],
+            "positions_per_real_token": padded.padding(
+                [(x_train, y_train)] if name == "straightforward" else prepared[name].train)}
     baseline = results["training"]["straightforward"]["median_tokens_per_second"]
     for entry in results["training"].values():
         entry["speedup"] = entry["median_tokens_per_second"] / baseline
@@ -190,12 +199,10 @@ def main(argv=None):
     results["decoding"] = {"sentences": len(english),
                            "greedy_sentences_per_second": decode_rate(translator, english, 1),
                            "beam4_sentences_per_second": decode_rate(translator, english, 4)}
-    results.update(command="python -m benchmarks.translator " + " ".join(argv or sys.argv[1:]),
-                   machine=f"{platform.machine()}, {os.cpu_count()} cores, TF {tf.__version__}",
+    results.update(command=command_line("benchmarks.translator", argv),
+                   machine=f"{machine()}, TF {tf.__version__}",
                    timestamp=time.strftime("%Y-%m-%d %H:%M:%S"))
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    training.write_json(with_extension(out, ".json"), results)
+    write_json(with_extension(args.out, ".json"), results)
     t, d = results["training"], results["decoding"]
     lines = ["# Translator throughput", "", f"Command: `{results['command']}`  ",
              f"Machine: {results['machine']}, {results['timestamp']}", "",
@@ -214,8 +221,7 @@ def main(argv=None):
               "| decoding (test split) | sentences/s |", "|---|---|",
               f"| greedy | {d['greedy_sentences_per_second']:.0f} |",
               f"| beam width 4 | {d['beam4_sentences_per_second']:.0f} |"]
-    write_atomic(with_extension(out, ".md"), lambda tmp: tmp.write_text(
-        "\n".join(lines) + "\n", encoding="utf-8"))
+    write_text(with_extension(args.out, ".md"), "\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0
 

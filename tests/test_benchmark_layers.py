@@ -8,6 +8,7 @@ import json
 import pytest
 
 from benchmarks import layers
+from tf_lstm.lessons.cost import lstm_step_flops
 
 SHAPE_FIELDS = {"shape", "forward_flops", "forward_backward_flops", "matmul_gflops",
                 "variants", "best_variant", "best_fraction_of_matmul",
@@ -24,19 +25,19 @@ def quick_run(tmp_path_factory):
     return out, json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
 
 
-def test_flop_formula():
-    # 2*B*T*(D+U)*4U matrix products + 17*B*T*U element-wise, for B=2, T=3, D=4, U=5.
-    assert layers.lstm_flops(2, 3, 4, 5) == 2 * 3 * (2 * 9 * 20 + 17 * 5)
-
-
 def test_json_records_machine_and_every_variant(quick_run):
-    _, report = quick_run
+    out, report = quick_run
     assert {"cpu", "cores", "tensorflow", "keras"} <= set(report["machine"])
     assert report["timestamp"] and report["repeats"] == 2
+    assert report["command"] == f"python -m benchmarks --quick --out {out}"
     assert [tuple(e["shape"].values()) for e in report["shapes"]] == \
         list(layers.QUICK_SHAPES)
     for entry in report["shapes"]:
         assert SHAPE_FIELDS <= set(entry)
+        shape = entry["shape"]  # FLOPs: tf_lstm.lessons.cost's formula, times the steps
+        assert entry["forward_flops"] == shape["steps"] * lstm_step_flops(
+            shape["batch"], shape["inputs"], shape["units"]).forward
+        assert entry["forward_backward_flops"] == 3 * entry["forward_flops"]
         assert {"keras", "keras_xla", "scratch", "scratch_xla", "scratch_bf16"} <= \
             set(entry["variants"])
         assert entry["variants"]["keras"]["forward_backward_ratio_vs_keras"] == 1.0

@@ -1,12 +1,15 @@
-"""tf_lstm.translation.model's sampled softmax: the loss itself and training with it."""
+"""benchmarks.sampled_softmax: the loss against TensorFlow's, and training with it."""
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_lstm.translation.model import Translator, compile_translator, log_uniform_log_probabilities, masked_loss, sampled_softmax_loss
+from benchmarks.sampled_softmax import (SampledSoftmaxTranslator, build_translator,
+                                        log_uniform_log_probabilities, sampled_softmax_loss)
 from tf_lstm.translation.config import TranslatorConfig
+from tf_lstm.translation.model import Translator, compile_translator, masked_loss
+from tf_lstm.translation.training import Prepared
 
 VOCAB_S = ["", "[UNK]", "[START]", "[END]"] + [f"s{i}" for i in range(10)]
 VOCAB_T = ["", "[UNK]", "[START]", "[END]"] + [f"t{i}" for i in range(12)]
@@ -87,8 +90,8 @@ def test_loss_is_a_mean_over_real_tokens_only():
 def sampled_model(num_sampled=10, **overrides):
     keras.utils.set_random_seed(0)
     config = TranslatorConfig(embedding_dim=8, units=12, dropout=0.0, learning_rate=1e-2,
-                              sampled_softmax=num_sampled, **overrides)
-    return compile_translator(Translator(VOCAB_S, VOCAB_T, config))
+                              **overrides)
+    return compile_translator(SampledSoftmaxTranslator(VOCAB_S, VOCAB_T, config, num_sampled))
 
 
 def copy_task(n=64, seed=0):
@@ -131,27 +134,47 @@ def test_sampled_training_lowers_the_full_validation_loss(tmp_path):
     path = tmp_path / "sampled.keras"
     m.save(path)
     loaded = keras.models.load_model(path)
-    assert loaded.config.sampled_softmax == 10
+    assert type(loaded) is SampledSoftmaxTranslator and loaded.num_sampled == 10
     np.testing.assert_allclose(loaded(x_valid), m(x_valid), atol=1e-6)
 
 
-@pytest.mark.parametrize("value", [-1, 2.5, True, "8"])
-def test_config_rejects_a_bad_sample_count(value):
-    with pytest.raises(ValueError, match=r"`sampled_softmax` must be an int >= 0 .*"
-                                         rf"Received: sampled_softmax={value!r}"):
-        TranslatorConfig(sampled_softmax=value)
+def test_get_config_round_trips():
+    m = sampled_model(num_sampled=7, seed=3)
+    config = m.get_config()
+    assert config["num_sampled"] == 7 and config["config"]["seed"] == 3
+    again = SampledSoftmaxTranslator.from_config(config)
+    assert again.get_config() == config
+    assert keras.saving.get_registered_name(SampledSoftmaxTranslator) == (
+        "benchmarks>SampledSoftmaxTranslator")
+
+
+@pytest.mark.parametrize("value", [0, -1, 2.5, True, "8"])
+def test_constructor_rejects_a_bad_sample_count(value):
+    with pytest.raises(ValueError, match=r"Argument `num_sampled` must be a positive integer"
+                                         rf"\. Received: num_sampled={value!r}"):
+        SampledSoftmaxTranslator(VOCAB_S, VOCAB_T, TranslatorConfig(units=4), value)
 
 
 def test_sample_count_must_be_below_the_vocabulary():
-    with pytest.raises(ValueError, match=r"`sampled_softmax` must be smaller than the "
-                                         r"target vocabulary \(16 words\).*Received: "
-                                         r"sampled_softmax=16"):
+    with pytest.raises(ValueError, match=r"`num_sampled` must be smaller than the "
+                                         r"target vocabulary \(16 words\)\. Received: "
+                                         r"num_sampled=16"):
         sampled_model(num_sampled=16)
+
+
+def test_build_translator_picks_the_model_by_sample_count():
+    prepared = Prepared(VOCAB_S, VOCAB_T, train=None, valid=None, train_tokens=0)
+    config = TranslatorConfig(embedding_dim=4, units=8)
+    full, sampled = (build_translator(prepared, config, n) for n in (0, 5))
+    assert type(full) is Translator and type(sampled) is SampledSoftmaxTranslator
+    assert sampled.num_sampled == 5 and sampled.built and sampled.compiled
+    assert ([tuple(w.shape) for w in sampled.weights]
+            == [tuple(w.shape) for w in full.weights])
 
 
 def test_sample_weights_are_refused_in_sampled_training():
     m = sampled_model()
     x, y = copy_task(8)
-    with pytest.raises(ValueError, match="`sample_weight` is not supported with "
-                                         "`sampled_softmax`"):
+    with pytest.raises(ValueError, match="`sample_weight` is not supported with a "
+                                         "sampled softmax"):
         m.fit(x, y, sample_weight=np.ones(8), epochs=1, verbose=0)

@@ -1,10 +1,31 @@
-"""The benchmark commands run end to end on tiny data (their numbers come from real runs)."""
+"""The translator benchmarks run end to end on tiny data, and their padded baseline.
 
+Their numbers come from real runs (`benchmarks/results/`); here only that the
+commands work, record what they ran and count padding right.
+"""
+
+import doctest
+import importlib
 import json
+import warnings
 
+import numpy as np
 import pytest
+import tensorflow as tf
 
-from benchmarks import tatoeba
+from benchmarks import padded, tatoeba, translator
+from tf_lstm.translation import pipeline, training
+from tf_lstm.translation.config import PRESETS, TranslatorConfig
+from tf_lstm.translation.tokens import END_ID, START_ID
+
+
+@pytest.mark.parametrize("name", ["common", "padded", "sampled_softmax", "translator",
+                                  "tatoeba", "layers", "gpu"])
+def test_benchmark_doctests(name):
+    """`benchmarks` is not among pytest's doctest paths: its examples run here."""
+    result = doctest.testmod(importlib.import_module(f"benchmarks.{name}"),
+                             optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+    assert result.failed == 0
 
 
 def test_tatoeba_benchmark_writes_its_results(tmp_path):
@@ -14,47 +35,74 @@ def test_tatoeba_benchmark_writes_its_results(tmp_path):
     out = tmp_path / "results" / "tatoeba"
     assert tatoeba.main(["--data", str(data), "--minutes", "0.001", "--test", "20",
                          "--valid", "10", "--run-dir", str(tmp_path / "run"),
-                         "--set", "batch_size=16", "--out", str(out)]) == 0
+                         "--set", "batch_size=16", "--set", "units=16",
+                         "--padded", "--sampled-softmax", "8", "--out", str(out)]) == 0
     results = json.loads(out.with_suffix(".json").read_text())
-    assert results["config"]["batch_size"] == 16  # --set overrides the settings
-    assert results["command"].endswith("--set batch_size=16")
+    config = results["config"]
+    assert config["batch_size"] == 16 and config["units"] == 16  # --set overrides
+    assert config["dropout"] == PRESETS["tatoeba"]["dropout"]    # the preset's
+    assert results["preset"] == "tatoeba"
+    assert results["padded_batches"] and results["sampled_softmax"] == 8
+    # The data file is recorded by its name: results link nothing outside the repository.
+    assert results["command"] == (
+        "python -m benchmarks.tatoeba --data path/to/fra.txt --minutes 0.001 --test 20 "
+        f"--valid 10 --run-dir {tmp_path / 'run'} --set batch_size=16 --set units=16 "
+        f"--padded --sampled-softmax 8 --out {out}")
     assert results["pairs"] == {"train": 90, "valid": 10, "test": 20}
     assert results["epochs_run"] == 1 and results["train_seconds"] > 0
     [epoch] = results["history"]  # the run's history.csv, one row per epoch
     assert epoch["epoch"] == 0 and epoch["val_loss"] > 0
     markdown = out.with_suffix(".md").read_text()
-    assert "BLEU" in markdown
+    assert "| BLEU | chrF |" in markdown
     assert f"Validation loss after each epoch: {epoch['val_loss']:.2f}\n" in markdown
     assert "examples" not in results  # corpus text goes to the git-ignored file only
     assert "I have" in (tmp_path / "results" / "tatoeba.private.md").read_text()
 
 
+@pytest.mark.parametrize("argv, message", [
+    (["--set", "batchsize=16"], "Override 'batchsize=16' must be KEY=VALUE"),
+    (["--set", "units=many"], "Override 'units=many': `units` must be an int"),
+    (["--sampled-softmax", "-1"], "--sampled-softmax must be a non-negative integer"),
+])
+def test_tatoeba_benchmark_refuses_bad_settings(tmp_path, capsys, argv, message):
+    data = tmp_path / "fra.txt"
+    data.write_text("Hi.\tSalut.\n", encoding="utf-8")
+    with pytest.raises(SystemExit):
+        tatoeba.main(["--data", str(data), "--out", str(tmp_path / "t"), *argv])
+    assert message in capsys.readouterr().err
+
+
 def test_translator_benchmark_writes_its_results(tmp_path):
-    from benchmarks import translator
-    out = tmp_path / "translator"
+    out = tmp_path / "translator.variants"  # a dotted stem keeps its dots
     assert translator.main(["--epochs", "2", "--limit-train", "300", "--out", str(out),
                             "--set", "units=16", "--set", "embedding_dim=8",
                             "--set", "lr_decay=0.5", "--ours-set", "batch_size=128",
-                            "--ours-set", "learning_rate=0.004", "--ours-epochs", "3"]) == 0
-    results = json.loads(out.with_suffix(".json").read_text())
+                            "--ours-set", "learning_rate=0.004", "--ours-epochs", "3",
+                            "--variant", "length_grouping=sorted,sampled_softmax=16"]) == 0
+    results = json.loads((tmp_path / "translator.variants.json").read_text())
     larger = "bucketed, batch_size=128, learning_rate=0.004"
-    assert list(results["training"]) == ["straightforward", "bucketed", larger]
+    sampled = "bucketed, length_grouping=sorted, sampled_softmax=16"
+    assert list(results["training"]) == ["straightforward", "bucketed", larger, sampled]
     assert results["configs"][larger]["batch_size"] == 128
     assert results["configs"]["bucketed"]["batch_size"] == 64
-    assert results["configs"][larger]["units"] == 16  # --set applies to every variant
+    assert results["configs"][sampled]["length_grouping"] == "sorted"
+    for config in results["configs"].values():
+        assert config["units"] == 16  # --set applies to every variant
+    assert results["training"][sampled]["sampled_softmax"] == 16
+    assert results["training"]["bucketed"]["sampled_softmax"] == 0
     for name, run in results["training"].items():
-        assert run["epochs"] == (3 if name == larger else 2)
+        assert run["epochs"] == (2 if name in ("straightforward", "bucketed") else 3)
         assert len(run["tokens_per_second_per_epoch"]) == run["epochs"]
         assert run["train_seconds"] > 0
         assert 0 <= run["valid_bleu"] <= 100
-        # Each epoch e trained at learning_rate * lr_decay ** e, as in tf_lstm.translation.training.
+        # Each epoch e trained at learning_rate * lr_decay ** e, as in training.train.
         config = results["configs"][name]
         assert run["final_learning_rate"] == pytest.approx(
             config["learning_rate"] * 0.5 ** (run["epochs"] - 1))
     assert results["training"]["straightforward"]["speedup"] == 1.0
     assert results["training_speedup"] == max(
         run["speedup"] for run in results["training"].values())
-    assert larger in out.with_suffix(".md").read_text()
+    assert larger in (tmp_path / "translator.variants.md").read_text()
     assert results["real_target_tokens"] < results["fixed_length_target_tokens"]
     fixed = results["training"]["straightforward"]["positions_per_real_token"]
     assert fixed["target"] == pytest.approx(
@@ -63,59 +111,70 @@ def test_translator_benchmark_writes_its_results(tmp_path):
     assert results["decoding"]["greedy_sentences_per_second"] > 0
 
 
-def test_translator_benchmark_takes_several_variants(tmp_path):
-    from benchmarks import translator
-    out = tmp_path / "translator.variants"  # a dotted stem keeps its dots
-    assert translator.main(["--epochs", "1", "--limit-train", "200", "--out", str(out),
-                            "--set", "units=8", "--set", "embedding_dim=4",
-                            "--variant", "batch_size=128",
-                            "--variant", "batch_size=128,length_grouping=sorted",
-                            "--variant", "length_grouping=padded",
-                            "--variant", "length_grouping=sorted,sampled_softmax=16"]) == 0
-    results = json.loads((tmp_path / "translator.variants.json").read_text())
-    padded, sampled = ("bucketed, length_grouping=padded",
-                       "bucketed, length_grouping=sorted, sampled_softmax=16")
-    assert list(results["training"]) == [
-        "straightforward", "bucketed", "bucketed, batch_size=128",
-        "bucketed, batch_size=128, length_grouping=sorted", padded, sampled]
-    assert results["configs"]["bucketed, batch_size=128, length_grouping=sorted"][
-        "length_grouping"] == "sorted"
-    assert results["configs"][sampled]["sampled_softmax"] == 16
-    assert 0 <= results["training"][sampled]["valid_bleu"] <= 100
-    # "padded" batches hold what the straightforward arrays hold
-    assert results["training"][padded]["positions_per_real_token"] == pytest.approx(
-        results["training"]["straightforward"]["positions_per_real_token"])
-    assert (tmp_path / "translator.variants.md").exists()
-
-
-def test_translator_benchmark_refuses_an_unknown_config_field(tmp_path, capsys):
-    from benchmarks import translator
+@pytest.mark.parametrize("argv, message", [
+    (["--ours-set", "batchsize=128"], "Override 'batchsize=128' must be KEY=VALUE"),
+    (["--variant", "length_grouping=padded"], "`length_grouping` must be one of"),
+    (["--variant", "sampled_softmax=some"], "`sampled_softmax` must be a non-negative"),
+])
+def test_translator_benchmark_refuses_bad_variants(tmp_path, capsys, argv, message):
     with pytest.raises(SystemExit):
-        translator.main(["--ours-set", "batchsize=128", "--out", str(tmp_path / "t")])
-    assert "KEY a TranslatorConfig field, got 'batchsize=128'" in capsys.readouterr().err
+        translator.main([*argv, "--limit-train", "50", "--out", str(tmp_path / "t")])
+    assert message in capsys.readouterr().err
 
 
-def test_padding_counts_positions_per_real_token():
-    import numpy as np
+def _random_pairs(count, seed=0):
+    """Ragged source/target ids, lengths 1-19 and correlated as in translations
+    (target = source length -2..+3 tokens), the target framed by START/END."""
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(1, 20, size=count)
+    source = [list(rng.integers(4, 50, size=n)) for n in lengths]
+    target = [[START_ID, *rng.integers(4, 50, size=max(1, n + rng.integers(-2, 4))), END_ID]
+              for n in lengths]
+    return tf.ragged.constant(source, tf.int64), tf.ragged.constant(target, tf.int64)
 
-    from benchmarks.translator import padding
-    source = np.array([[5, 6, 0, 0], [7, 0, 0, 0]])     # 3 real of 8
-    target_out = np.array([[4, 3, 0], [4, 5, 3]])        # 5 real of 6
-    assert padding([((source, None), target_out)]) == {"source": 8 / 3, "target": 6 / 5}
+
+def _rows(batches):
+    """Every pair in `batches` once, unpadded, sorted: `(source..., -1, target_out...)`."""
+    return sorted(tuple(row[row != 0]) + (-1,) + tuple(out[out != 0])
+                  for (source, _), target_out in batches
+                  for row, out in zip(np.asarray(source), np.asarray(target_out)))
+
+
+def test_padded_batches_pad_every_batch_to_the_longest_kept_sentence():
+    source, target = _random_pairs(300, seed=3)
+    buckets = list(pipeline.make_dataset(source, target, batch_size=32, seed=1,
+                                         max_length=15))
+    batches = list(padded.padded_batches(source, target, batch_size=32, max_length=15,
+                                         seed=1))
+    assert _rows(batches) == _rows(buckets)  # the same pairs, every one once
+    source_lengths = source.row_lengths().numpy()
+    target_lengths = target.row_lengths().numpy() - 1
+    kept = (source_lengths <= 15) & (target_lengths <= 15)
+    shapes = {(b[0][0].shape[1], b[0][1].shape[1], b[1].shape[1]) for b in batches}
+    longest_target = target_lengths[kept].max()
+    assert shapes == {(source_lengths[kept].max(), longest_target, longest_target)}
+    for (_, target_in), target_out in batches:  # teacher forcing; [END] only in target_out
+        target_in, target_out = target_in.numpy(), target_out.numpy()
+        assert (target_in[:, 0] == START_ID).all()
+        real = ~np.isin(target_out[:, :-1], [0, END_ID])
+        np.testing.assert_array_equal(target_in[:, 1:][real], target_out[:, :-1][real])
+        assert not target_in[:, 1:][~real].any()
+    assert (padded.padding(batches)["target"]
+            > padded.padding(buckets)["target"] + 0.3)  # what grouping saves
+    # The NumPy arrays hold the same positions as the batches.
+    (x, x_in), y = padded.fixed_length_arrays(source, target, max_length=15)
+    assert padded.padding([((x, x_in), y)]) == pytest.approx(padded.padding(batches))
 
 
 def test_straightforward_arrays_leave_out_the_pairs_prepare_leaves_out():
-    import warnings
-
-    from benchmarks.translator import fixed_length_arrays
-    from tf_lstm.translation import training
-    from tf_lstm.translation.config import TranslatorConfig
     pairs = [("I eat.", "Je mange."), ("one two three four five six", "un deux trois"),
              ("You eat.", "Tu manges.")] * 4
     config = TranslatorConfig(max_length=4, batch_size=4)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # prepare warns about the long pairs
         prepared = training.prepare({"train": pairs, "valid": pairs}, config)
-    (source, target_in), target_out = fixed_length_arrays(prepared, pairs, config.max_length)
+    (source, target_in), target_out = padded.fixed_length_arrays(
+        *padded.encode(prepared, pairs), config.max_length)
     assert len(source) == len(target_in) == len(target_out) == 8
     assert int((target_out != 0).sum()) == prepared.train_tokens
+    assert (target_in[:, 0] == START_ID).all()

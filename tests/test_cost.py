@@ -90,6 +90,21 @@ def test_time_interleaved_waits_for_tensors():
     assert blocked == [True, True]
 
 
+def test_time_interleaved_calls_block_on_each_result_inside_the_timing():
+    import time
+
+    blocked = []
+
+    def block(result):  # as a GPU backend's synchronisation would
+        time.sleep(0.01)
+        blocked.append(result)
+
+    timings = cost.time_interleaved({"one": lambda: 1, "two": lambda: 2}, repeats=2,
+                                    warmup=1, block=block)
+    assert blocked == [1, 2, 2, 1, 1, 2]          # every call, warm-up included, rotated
+    assert all(t.median >= 0.009 for t in timings.values())  # the wait was timed
+
+
 def test_timing_of_one_run():
     timing = cost.Timing((0.5,))
     assert timing.median == 0.5 and timing.quartiles == (0.5, 0.5)
@@ -111,6 +126,8 @@ def test_median_seconds_of_a_sleep_is_close():
      "Argument `repeats` must be a positive integer"),
     (lambda: cost.time_interleaved({"a": print}, warmup=-1),
      "Argument `warmup` must be a non-negative integer"),
+    (lambda: cost.time_interleaved({"a": print}, block=None),
+     "Argument `block` must be a function of one result"),
     (lambda: cost.count_graph_flops(tf.matmul, tf.TensorSpec((None, 2)), tf.TensorSpec((2, 2))),
      r"Argument `input_signature\[0\]` must be a tf.TensorSpec with a fully defined shape"),
 ])

@@ -20,21 +20,23 @@ batch ``B``, steps ``T``):
   A layer over ``T`` steps costs ``T`` times one step: linear in ``T``,
   quadratic in ``U`` once ``U >> D``.
 
-These are the accounting of `benchmarks/layers.py` (17 element-wise FLOPs per
-unit). `count_graph_flops` asks TensorFlow's graph profiler for the same
-number; it counts the products and the element-wise arithmetic but not the
-activations.
+The benchmarks (`benchmarks/layers.py`, `benchmarks/gpu.py`) count FLOPs with
+`lstm_step_flops`, times the number of steps. `count_graph_flops` asks
+TensorFlow's graph profiler for the same number; it counts the products and
+the element-wise arithmetic but not the activations.
 
 Timing on a shared machine is noisy: `time_interleaved` runs several
 functions in turns, after warm-up runs, and keeps every run and the median,
-so that functions measured together can be compared by their ratio.
+so that functions measured together can be compared by their ratio. It is
+the one timer of the notebooks and the benchmarks.
+
+Only `count_graph_flops` uses TensorFlow, and imports it when called: the GPU
+check (`benchmarks/gpu.py`) uses this module on Keras backends without it.
 """
 
 import dataclasses
 import statistics
 import time
-
-import tensorflow as tf
 
 from tf_lstm import checks
 
@@ -130,9 +132,12 @@ def count_graph_flops(fn, *input_signature):
 
     Example:
 
+    >>> import tensorflow as tf
     >>> count_graph_flops(tf.matmul, tf.TensorSpec((3, 4)), tf.TensorSpec((4, 5)))
     120
     """
+    import tensorflow as tf
+
     if not callable(fn):
         raise TypeError(f"Argument `fn` must be callable. Received: fn={fn!r:.80}")
     for k, spec in enumerate(input_signature):
@@ -170,25 +175,44 @@ class Timing:
         return q[0], q[2]
 
 
-def _block(result):
-    """Wait for `result`'s tensors to be computed (copies them to NumPy)."""
-    for value in tf.nest.flatten(result):
+def _leaves(value):
+    """The non-container values in nested lists, tuples and dicts."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _leaves(item)
+    else:
+        yield value
+
+
+def copy_to_numpy(result):
+    """Wait for `result`'s tensors to be computed, by copying each to NumPy.
+
+    The default `block` of `time_interleaved`: a value with a ``.numpy()``
+    method (a TensorFlow tensor) is copied; other values are left alone.
+    """
+    for value in _leaves(result):
         if hasattr(value, "numpy"):
             value.numpy()
 
 
-def time_interleaved(fns, repeats=5, warmup=1):
+def time_interleaved(fns, repeats=5, warmup=1, block=copy_to_numpy):
     """Time several functions in turns; the median of each is comparable to the others.
 
     Each round calls every function once, in an order rotated by one each
     round, so that a change of load on a shared machine hits all of them.
-    Warm-up rounds (tracing, allocation) are not kept. A tensor returned by a
-    function is copied to NumPy inside the timed interval, so its work counts.
+    Warm-up rounds (tracing, allocation) are not kept. `block` is called on
+    each function's result inside the timed interval, so that work a backend
+    runs asynchronously (on a GPU) counts.
 
     Args:
         fns: dict, name -> function of no arguments.
         repeats: timed rounds (positive integer).
         warmup: rounds run first and not timed (non-negative integer).
+        block: function of one result that returns once its work is done;
+            by default `copy_to_numpy`. The GPU check passes its backend's
+            synchronisation (`torch.cuda.synchronize`, `jax.block_until_ready`).
 
     Returns:
         dict, name -> `Timing` (`.median` seconds, `.runs`, `.quartiles`).
@@ -204,16 +228,17 @@ def time_interleaved(fns, repeats=5, warmup=1):
         raise ValueError("Argument `fns` must be a non-empty dict of name -> function "
                          f"of no arguments. Received: fns={fns!r:.80}")
     repeats = checks.positive_int("repeats", repeats)
-    if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
-        raise ValueError("Argument `warmup` must be a non-negative integer. "
-                         f"Received: warmup={warmup!r}")
+    warmup = checks.non_negative_int("warmup", warmup)
+    if not callable(block):
+        raise ValueError("Argument `block` must be a function of one result. "
+                         f"Received: block={block!r:.80}")
     names = list(fns)
     runs = {name: [] for name in names}
     for round_ in range(warmup + repeats):
         shift = round_ % len(names)
         for name in names[shift:] + names[:shift]:
             start = time.perf_counter()
-            _block(fns[name]())
+            block(fns[name]())
             seconds = time.perf_counter() - start
             if round_ >= warmup:
                 runs[name].append(seconds)
