@@ -1,10 +1,9 @@
-"""Shared fixtures: quiet TensorFlow, a seeded RNG, and Keras/NumPy LSTM pairs."""
+"""Shared fixtures and helpers: quiet TensorFlow, a seeded RNG, Keras/NumPy LSTM cases, a tiny translator."""
 
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
@@ -15,22 +14,6 @@ import tf_lstm  # noqa: E402
 def rng():
     tf_lstm.seed_everything(0)
     return np.random.default_rng(0)
-
-
-def make_keras_lstm(rng, units, input_dim, dtype="float64", scale=0.5, **flags):
-    """A built keras.layers.LSTM with random (not default) weights."""
-    layer = keras.layers.LSTM(units, dtype=dtype, **flags)
-    layer.build((None, None, input_dim))
-    layer.set_weights([rng.normal(scale=scale, size=w.shape).astype(dtype)
-                       for w in layer.get_weights()])
-    return layer
-
-
-def right_padded_mask(batch, steps, rng):
-    """A (batch, steps) mask with random valid lengths in 1..steps, padding on the right."""
-    lengths = rng.integers(1, steps + 1, size=batch)
-    lengths[0] = steps  # one full row
-    return np.arange(steps)[None, :] < lengths[:, None]
 
 
 def as_list(out):
@@ -46,12 +29,14 @@ def keras_lstm_case(rng, dtype, shape, return_sequences, return_state, go_backwa
         `(layer, x, mask, state, keras_outputs)`; `mask` and `state` are None
         unless asked for, `keras_outputs` is `as_list` of the layer's call.
     """
+    from tf_lstm.verify import random_keras_lstm, random_right_padded_mask
+
     batch, steps, input_dim, units = shape
-    layer = make_keras_lstm(rng, units, input_dim, dtype=dtype,
-                            return_sequences=return_sequences,
-                            return_state=return_state, go_backwards=go_backwards)
+    layer = random_keras_lstm(rng, units, input_dim, dtype=dtype,
+                              return_sequences=return_sequences,
+                              return_state=return_state, go_backwards=go_backwards)
     x = rng.normal(size=(batch, steps, input_dim)).astype(dtype)
-    mask = right_padded_mask(batch, steps, rng) if masked else None
+    mask = random_right_padded_mask(rng, batch, steps) if masked else None
     state = ([rng.normal(size=(batch, units)).astype(dtype) for _ in range(2)]
              if with_state else None)
     return layer, x, mask, state, as_list(layer(x, initial_state=state, mask=mask))
@@ -79,3 +64,18 @@ def tiny_model(tiny_splits):
     model = training.build_translator(prepared, config)
     model.fit(prepared.train, epochs=1, verbose=0, shuffle=False)
     return model
+
+
+# `make test-quick` runs `pytest -m "not slow"`, the unit tests and doctests.
+# Slow, so only in `make test`: the notebooks, the benchmarks and the demo run
+# as a program (tests/test_cli.py and tests/test_package.py mark their own).
+SLOW_FILES = ("test_notebooks.py", "test_benchmark*.py", "test_gpu_benchmark.py")
+SLOW_TESTS = ("test_demo_runs_as_a_module",)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the tests of `SLOW_FILES` and those named in `SLOW_TESTS` slow."""
+    for item in items:
+        if (any(item.path.match(pattern) for pattern in SLOW_FILES)
+                or getattr(item, "originalname", item.name) in SLOW_TESTS):
+            item.add_marker(pytest.mark.slow)

@@ -9,6 +9,8 @@ from tf_lstm import numpy_lstm
 
 X = np.zeros((2, 3, 4))                      # (batch, steps, input_dim)
 W, R, B = np.zeros((4, 8)), np.zeros((2, 8)), np.zeros(8)  # units = 2
+S = np.zeros((2, 2))                         # (batch, units): h0 or c0
+X32, S32 = X.astype("float32"), S.astype("float32")
 
 
 def forward(**overrides):
@@ -46,7 +48,7 @@ CASES = {
     "integer inputs": (forward(inputs=np.zeros((2, 3, 4), dtype=int)), TypeError,
                        r"`inputs` must hold floating-point numbers.*dtype int64"),
     "string inputs": (forward(inputs=np.full((2, 3, 4), "a")), TypeError,
-                      r"`inputs` must hold floating-point numbers.*dtype <U1"),
+                      r"`inputs` must hold floating-point numbers.*dtype str"),
     "NaN in the inputs": (forward(inputs=with_value(X, (0, 1, 2), np.nan)), ValueError,
                           r"`inputs` must contain only finite values; found 1 NaN"),
     "Inf in the kernel": (forward(kernel=with_value(W, (0, 0), np.inf)), ValueError,
@@ -100,6 +102,44 @@ CASES = {
         lambda: tf_lstm.run_lstm(tf_lstm.lstm(2), X.astype("float32"),
                                  mask=np.ones((2, 5), bool)),
         ValueError, r"`mask` must have shape \(2, 3\)"),
+    "run_lstm with an initial state of the wrong batch": (
+        lambda: tf_lstm.run_lstm(tf_lstm.lstm(2), X32,
+                                 initial_state=[np.zeros((3, 2), "float32"), S32]),
+        ValueError, r"`initial_state\[0\]` must have shape \(2, 2\) = \(batch, units\)\. "
+                    r"Received: initial_state\[0\] with shape \(3, 2\)"),
+    "run_lstm with an initial state of the wrong units": (
+        lambda: tf_lstm.run_lstm(tf_lstm.lstm(2), X32,
+                                 initial_state=[S32, np.zeros((2, 5), "float32")]),
+        ValueError, r"`initial_state\[1\]` must have shape \(2, 2\).*\(2, 5\)"),
+    "run_lstm with a single initial state": (
+        lambda: tf_lstm.run_lstm(tf_lstm.lstm(2), X32, initial_state=S32),
+        ValueError, r"`initial_state` must be a list \[h0, c0\].*Received: initial_state=array"),
+    "run_lstm with an empty batch": (
+        lambda: tf_lstm.run_lstm(tf_lstm.lstm(2), np.zeros((0, 3, 4), "float32")),
+        ValueError, r"`inputs` must have a non-empty batch axis\. "
+                    r"Received: inputs with shape \(0, 3, 4\)"),
+    "run_lstm with a mask that is not boolean": (
+        lambda: tf_lstm.run_lstm(tf_lstm.lstm(2), X32, mask=np.ones((2, 3))),
+        TypeError, r"`mask` must be boolean.*float64"),
+    "ScratchLSTM with an initial state of the wrong batch": (
+        lambda: built_scratch()(X32, initial_state=[np.zeros((3, 2), "float32"), S32]),
+        ValueError, r"`initial_state\[0\]` must have shape \(2, 2\) = \(batch, units\)\. "
+                    r"Received: initial_state\[0\] with shape \(3, 2\)"),
+    "ScratchLSTM with an initial state of the wrong units": (
+        lambda: built_scratch()(X32, initial_state=[S32, np.zeros((2, 5), "float32")]),
+        ValueError, r"`initial_state\[1\]` must have shape \(2, 2\).*\(2, 5\)"),
+    "ScratchLSTM built on an empty batch": (
+        lambda: tf_lstm.ScratchLSTM(2)(np.zeros((0, 3, 4), "float32")), ValueError,
+        r"`inputs` must have a non-empty batch axis\. Received: inputs with shape \(0, 3, 4\)"),
+    "ScratchLSTM called on an empty batch": (
+        lambda: built_scratch()(np.zeros((0, 3, 4), "float32")), ValueError,
+        r"`inputs` must have a non-empty batch axis\. Received: inputs with shape \(0, 3, 4\)"),
+    "ScratchLSTM with integer inputs": (
+        lambda: built_scratch()(np.zeros((2, 3, 4), "int32")), TypeError,
+        r"`inputs` must hold floating-point numbers.*int32"),
+    "ScratchLSTM with a mask of the wrong shape": (
+        lambda: built_scratch()(X32, mask=np.ones((2, 4), bool)), ValueError,
+        r"`mask` must have shape \(2, 3\).*\(2, 4\)"),
     "ScratchLSTM with a feature size it was not built for": (
         lambda: built_scratch()(np.zeros((2, 3, 5), "float32")), ValueError,
         r"`inputs` must have shape \(\?, \?, 4\).*\(2, 3, 5\)"),
@@ -108,7 +148,16 @@ CASES = {
         tf.errors.InvalidArgumentError, r"`inputs` must contain only finite values"),
     "tf_lstm_forward with a mismatched kernel": (
         lambda: tf_lstm.tf_lstm_forward(X, np.zeros((5, 8)), R, B), ValueError,
-        r"`kernel` must have shape \(4, \?\)"),
+        r"`kernel` must have shape \(4, 8\).*Received: kernel with shape \(5, 8\)"),
+    "tf_lstm_forward with integer weights": (
+        lambda: tf_lstm.tf_lstm_forward(X, W.astype(int), R, B), TypeError,
+        r"`kernel` must hold floating-point numbers.*int64"),
+    "tf_lstm_forward with an initial state of the wrong shape": (
+        lambda: tf_lstm.tf_lstm_forward(X, W, R, B, initial_state=[S, np.zeros((2, 3))]),
+        ValueError, r"`initial_state\[1\]` must have shape \(2, 2\).*\(2, 3\)"),
+    "tf_lstm_forward with an empty batch": (
+        lambda: tf_lstm.tf_lstm_forward(np.zeros((0, 3, 4)), W, R, B), ValueError,
+        r"`inputs` must have a non-empty batch axis.*\(0, 3, 4\)"),
     "split_gates on a width that is not 4 * units": (
         lambda: tf_lstm.split_gates(np.zeros(6)), ValueError,
         r"`fused` must have a last axis of size 4 \* units.*\(6,\)"),
@@ -126,7 +175,3 @@ def test_bad_input_raises_a_clear_error(case):
     call, error, pattern = CASES[case]
     with pytest.raises(error, match=pattern):
         call()
-
-
-def test_there_are_at_least_twelve_cases():
-    assert len(CASES) >= 12

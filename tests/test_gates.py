@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import tf_lstm
-from tests.conftest import make_keras_lstm
+from tf_lstm.verify import random_keras_lstm
 
 
 def test_split_and_pack_are_inverse(rng):
@@ -16,7 +16,7 @@ def test_split_and_pack_are_inverse(rng):
 
 
 def test_split_lstm_weights_names_each_block(rng):
-    layer = make_keras_lstm(rng, 2, 3)
+    layer = random_keras_lstm(rng, 2, 3)
     parts = tf_lstm.split_lstm_weights(layer)
     kernel = layer.get_weights()[0]
     np.testing.assert_array_equal(parts["kernel"]["g"], kernel[:, 4:6])
@@ -42,7 +42,7 @@ def test_ifog_conversion_round_trip(rng):
 
 
 def test_copy_between_keras_and_scratch(rng):
-    source = make_keras_lstm(rng, 3, 2, dtype="float32")
+    source = random_keras_lstm(rng, 3, 2, dtype="float32")
     target = tf_lstm.ScratchLSTM(3)
     target.build((None, None, 2))
     tf_lstm.copy_lstm_weights(source, target)
@@ -51,7 +51,7 @@ def test_copy_between_keras_and_scratch(rng):
 
 
 def test_copy_refuses_mismatched_shapes(rng):
-    source = make_keras_lstm(rng, 3, 2, dtype="float32")
+    source = random_keras_lstm(rng, 3, 2, dtype="float32")
     target = tf_lstm.ScratchLSTM(4)
     target.build((None, None, 2))
     with pytest.raises(ValueError, match=r"Cannot copy `kernel`.*\(2, 12\).*\(2, 16\)"):

@@ -1,4 +1,4 @@
-"""tf_lstm.lessons.masks: masks, padding, truncation, missing values, generators."""
+"""tf_lstm.lessons.masks: masks, padding, truncation, missing values."""
 
 import keras
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 import tf_lstm
-from tf_lstm.lessons import faq_data, masks
+from tf_lstm.lessons import masks
 
 
 def test_mask_from_lengths_equals_tf_sequence_mask():
@@ -126,31 +126,12 @@ def test_nan_cannot_be_a_mask_value():
     assert np.isnan(tf_lstm.lstm(2)(keras.layers.Masking(np.nan)(x))).all()
 
 
-def test_generators_are_seeded_and_consistent():
-    x, mask, y = faq_data.zero_step_counting(50, max_steps=10, seed=3)
-    zero = np.all(x == 0, axis=-1) & mask
-    np.testing.assert_array_equal(y[:, 0], zero.sum(1))
-    assert zero.any() and np.all(x[~mask] == 0)
-    np.testing.assert_array_equal(x, faq_data.zero_step_counting(50, max_steps=10, seed=3)[0])
-    x, y = faq_data.noisy_sine(100, steps=10, missing=0.3, seed=0)
-    assert 0.2 < np.isnan(x).mean() < 0.4 and not np.isnan(y).any()
-    texts, labels = faq_data.brackets(40, max_length=10, seed=0)
-    assert all(faq_data._balanced(t) == bool(b) for t, b in zip(texts, labels))
-    assert labels.sum() == 20
-    images, labels = faq_data.shape_images(30, size=10, seed=0)
-    assert images.shape == (30, 10, 10) and set(labels) <= {0, 1, 2}
-    x, y = faq_data.chirps(10, frames=4, frame_length=8, seed=0)
-    assert x.shape == (10, 4, 8) and x.dtype == np.float32
-
-
-@pytest.mark.parametrize("call, match", [
-    (lambda: faq_data.zero_step_counting(0), "Argument `n`"),
-    (lambda: faq_data.zero_step_counting(5, p_zero=1.0), "Argument `p_zero`"),
-    (lambda: faq_data.noisy_sine(5, noise=-1), "Argument `noise`"),
-    (lambda: faq_data.noisy_sine(5, seed=-1), "Argument `seed`"),
-    (lambda: faq_data.shape_images(5, size=4), "Argument `size`"),
-    (lambda: faq_data.brackets(5, max_length=1), "Argument `max_length`"),
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: masks.is_right_padded([[1, 0]]), TypeError, r"`mask` must be boolean"),
+    (lambda: masks.is_right_padded([True, False]), ValueError, r"`mask` must have shape \(\?, \?\)"),
+    (lambda: masks.masked_stats(np.zeros((2, 3, 1)), np.ones((2, 4), bool)), ValueError,
+     r"`mask` must have shape \(2, 3\) = \(batch, steps\) of the inputs"),
 ])
-def test_generators_validate_arguments(call, match):
-    with pytest.raises(ValueError, match=match):
+def test_masks_are_checked_like_the_lstms(call, error, message):
+    with pytest.raises(error, match=message):
         call()

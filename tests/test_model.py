@@ -2,10 +2,8 @@
 
 import keras
 import numpy as np
-import pytest
 import tensorflow as tf
 
-from tf_lstm.translation.tokens import PAD_ID
 from tf_lstm.translation.model import LuongAttention, MaskedAccuracy, Translator, compile_translator, masked_loss
 from tf_lstm.translation.config import TranslatorConfig
 
@@ -71,7 +69,6 @@ def test_masked_loss_and_accuracy_ignore_padding():
     metric = MaskedAccuracy()
     metric.update_state(y_true, logits)
     assert float(metric.result()) == 0.5
-    assert PAD_ID == 0
 
 
 def test_training_reduces_the_loss_on_a_copy_task():
@@ -85,16 +82,7 @@ def test_training_reduces_the_loss_on_a_copy_task():
     assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
 
 
-def test_config_is_validated_and_round_trips(tmp_path):
-    with pytest.raises(ValueError, match="`units` must be a positive integer"):
-        TranslatorConfig(units=0)
-    with pytest.raises(ValueError, match=r"`dropout` must be in \[0, 1\)"):
-        TranslatorConfig(dropout=1.0)
-    with pytest.raises(ValueError, match=r"`lr_decay` must be in \(0, 1\]"):
-        TranslatorConfig(lr_decay=0.0)
-    with pytest.raises(ValueError, match=r"`length_grouping` must be one of \('buckets', "
-                                         r"'sorted'\)\. Received: length_grouping='sort'"):
-        TranslatorConfig(length_grouping="sort")
+def test_keras_save_round_trip(tmp_path):
     m = model()
     source, target_in = np.array([[5, 6, 0]]), np.array([[2, 4]])
     before = m((source, target_in))

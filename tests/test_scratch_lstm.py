@@ -9,7 +9,8 @@ import tensorflow as tf
 
 import tf_lstm
 from tf_lstm import numpy_lstm
-from tests.conftest import as_list, keras_lstm_case, make_keras_lstm, right_padded_mask
+from tf_lstm.verify import random_keras_lstm, random_right_padded_mask
+from tests.conftest import as_list, keras_lstm_case
 
 TOLERANCE = {"float64": 1e-10, "float32": 1e-5}
 
@@ -37,9 +38,9 @@ def test_scratch_layer_matches_keras(rng, dtype, shape, return_sequences, return
 
 @pytest.mark.parametrize("go_backwards", [False, True])
 def test_tf_forward_matches_numpy_in_a_tf_function(rng, go_backwards):
-    layer = make_keras_lstm(rng, 3, 2)
+    layer = random_keras_lstm(rng, 3, 2)
     x = rng.normal(size=(2, 5, 2))
-    mask = right_padded_mask(2, 5, rng)
+    mask = random_right_padded_mask(rng, 2, 5)
     state = [rng.normal(size=(2, 3)) for _ in range(2)]
     weights = layer.get_weights()
     fn = tf.function(lambda x: tf_lstm.tf_lstm_forward(
@@ -54,7 +55,7 @@ def test_tf_forward_matches_numpy_in_a_tf_function(rng, go_backwards):
 
 
 def test_tf_forward_gradients_match_numpy_backward(rng):
-    layer = make_keras_lstm(rng, 3, 2)
+    layer = random_keras_lstm(rng, 3, 2)
     x = rng.normal(size=(2, 4, 2))
     weights = [tf.Variable(w) for w in layer.get_weights()]
     xv = tf.Variable(x)
@@ -70,7 +71,7 @@ def test_tf_forward_gradients_match_numpy_backward(rng):
 
 
 def test_return_gates_exposes_cell_internals(rng):
-    keras_layer = make_keras_lstm(rng, 4, 3, dtype="float32", return_sequences=True)
+    keras_layer = random_keras_lstm(rng, 4, 3, dtype="float32", return_sequences=True)
     ours = tf_lstm.ScratchLSTM.from_keras(keras_layer, return_gates=True)
     x = rng.normal(size=(2, 6, 3)).astype("float32")
     sequence, gates = ours(x)
@@ -84,7 +85,7 @@ def test_return_gates_exposes_cell_internals(rng):
 
 
 def test_weights_interoperate_both_ways(rng):
-    keras_layer = make_keras_lstm(rng, 5, 3, dtype="float32", return_sequences=True)
+    keras_layer = random_keras_lstm(rng, 5, 3, dtype="float32", return_sequences=True)
     ours = tf_lstm.ScratchLSTM.from_keras(keras_layer)
     assert [w.path.split("/")[-1] for w in ours.weights] == \
         ["kernel", "recurrent_kernel", "bias"]
@@ -105,17 +106,15 @@ def test_weights_interoperate_both_ways(rng):
     np.testing.assert_allclose(fresh(x), ours(x), atol=1e-5)
 
 
-def test_unit_forget_bias_and_parameter_count():
-    layer = tf_lstm.ScratchLSTM(6)
-    layer.build((None, None, 4))
-    bias = tf_lstm.split_gates(layer.get_weights()[2])
-    np.testing.assert_array_equal(bias["f"], 1.0)
-    for k in "igo":
-        np.testing.assert_array_equal(bias[k], 0.0)
-    assert layer.count_params() == 4 * (6 * (4 + 6) + 6)
-    plain = tf_lstm.ScratchLSTM(6, unit_forget_bias=False)
-    plain.build((None, None, 4))
-    np.testing.assert_array_equal(plain.get_weights()[2], 0.0)
+@pytest.mark.parametrize("unit_forget_bias", [True, False])
+def test_bias_initialised_like_keras(unit_forget_bias):
+    ours = tf_lstm.ScratchLSTM(6, unit_forget_bias=unit_forget_bias)
+    ours.build((None, None, 4))
+    theirs = keras.layers.LSTM(6, unit_forget_bias=unit_forget_bias)
+    theirs.build((None, None, 4))
+    np.testing.assert_array_equal(ours.get_weights()[2], theirs.get_weights()[2])
+    bias = tf_lstm.split_gates(ours.get_weights()[2])
+    np.testing.assert_array_equal(bias["f"], 1.0 if unit_forget_bias else 0.0)
 
 
 def test_in_a_model_with_masking_and_fit(rng):

@@ -1,9 +1,10 @@
-"""tf_lstm.translation.vocab: vocabularies, vectorisation and the bucketed tf.data pipeline."""
+"""tf_lstm.translation.vocab: normalisation, vocabularies, ids and detokenisation."""
 
-import numpy as np
+import keras
 import pytest
+import tensorflow as tf
 
-from tf_lstm.translation import pipeline, vocab
+from tf_lstm.translation import vocab
 from tf_lstm.translation.vocab import normalize
 
 PAIRS = [("I eat.", "Je mange."), ("You eat an apple.", "Tu manges une pomme."),
@@ -18,6 +19,55 @@ def vectorizers():
     return vocab.make_vectorizer(source_vocab), vocab.make_vectorizer(target_vocab)
 
 
+# --- normalize ----------------------------------------------------------------
+def test_narrow_no_break_spaces():
+    assert normalize("Cours\u202f!") == "Cours !"
+    assert normalize("Quoi\u00a0?  Vraiment\u2009?") == "Quoi ? Vraiment ?"
+
+
+def test_punctuation_and_elision():
+    assert normalize("Hello, world.") == "Hello , world ."
+    assert normalize("Va !") == "Va !"
+    assert normalize("Qu’est-ce qu'il y a ?") == "Qu' est-ce qu' il y a ?"
+    assert normalize("J'aime l'école d'Anne aujourd'hui.") == \
+        "J' aime l' école d' Anne aujourd'hui ."
+    assert normalize("I don't know: \"yes\"!") == 'I don\'t know : " yes " !'
+
+
+def test_lowercase_policy():
+    assert normalize("Élise est À PARIS.") == "Élise est À PARIS ."
+    assert normalize("Élise est À PARIS.", lowercase=True) == "élise est à paris ."
+
+
+def test_input_kinds():
+    assert normalize("A,b") == "A , b"
+    assert normalize(["A,b", "C."]) == ["A , b", "C ."]
+    assert normalize([]) == []
+    out = normalize(tf.constant([["Va\u202f!"], ["Hi."]]))
+    assert tf.is_tensor(out) and out.shape == (2, 1)
+    assert out.numpy().tolist() == [[b"Va !"], [b"Hi ."]]
+
+
+@pytest.mark.parametrize("texts, received", [
+    (3, "texts=3"),
+    (["ok", b"bytes"], "texts[1]=b'bytes'"),
+    (tf.constant([1]), "texts=tensor of shape (1,)"),
+])
+def test_normalize_refuses_what_is_not_text(texts, received):
+    with pytest.raises(TypeError) as info:
+        normalize(texts)
+    assert str(info.value).startswith(
+        "Argument `texts` must be a str, a list of str or a string tensor. "
+        f"Received: {received}")
+
+
+def test_normalize_as_text_vectorization_standardize():
+    layer = keras.layers.TextVectorization(standardize=normalize, split="whitespace")
+    layer.adapt(["Va !", "Cours\u202f!"])
+    assert sorted(layer.get_vocabulary()[2:]) == ["!", "Cours", "Va"]
+
+
+# --- vocabularies and ids -----------------------------------------------------
 def test_reserved_ids_and_unknown_words():
     source, _ = vectorizers()
     tokens = source.get_vocabulary()
@@ -26,106 +76,35 @@ def test_reserved_ids_and_unknown_words():
     assert ids[2] == vocab.UNK_ID and ids[0] == tokens.index("I")
 
 
-def test_vocabulary_cap_and_min_count():
-    tokens = vocab.build_vocabulary(["a a a b b c"], max_size=6)
-    assert tokens == ["", "[UNK]", "[START]", "[END]", "a", "b"]
+def test_vocabulary_ranks_by_count_then_alphabet_with_cap_and_min_count():
+    tokens = vocab.build_vocabulary(["c a a a b b c"], max_size=6)
+    assert tokens == ["", "[UNK]", "[START]", "[END]", "a", "b"]  # b and c tie; b first
     assert vocab.build_vocabulary(["a a b"], min_count=2)[4:] == ["a"]
+    assert vocab.build_vocabulary(["[END] a"])[4:] == ["a"]  # reserved tokens not counted
     with pytest.raises(ValueError, match="`max_size` must exceed 4"):
         vocab.build_vocabulary(["a"], max_size=4)
+    with pytest.raises(ValueError, match="`min_count` must be a positive integer"):
+        vocab.build_vocabulary(["a"], min_count=0)
 
 
-def test_targets_are_framed_and_shifted():
+def test_make_vectorizer_refuses_a_vocabulary_without_the_reserved_tokens():
+    with pytest.raises(ValueError, match=r"`vocabulary` must start with \['', '\[UNK\]'"):
+        vocab.make_vectorizer(["a", "b", "c", "d"])
+
+
+def test_targets_are_framed_by_start_and_end():
     source_vec, target_vec = vectorizers()
     source, target = vocab.encode_pairs(PAIRS[:1], source_vec, target_vec, normalize)
-    target_ids = target.to_list()[0]
-    assert target_ids[0] == vocab.START_ID and target_ids[-1] == vocab.END_ID
-    (_, target_in), target_out = next(iter(pipeline.make_dataset(
-        source, target, batch_size=1, shuffle=False)))
-    np.testing.assert_array_equal(target_in[0], target_ids[:-1])
-    np.testing.assert_array_equal(target_out[0], target_ids[1:])
+    target_vocabulary = target_vec.get_vocabulary()
+    assert [target_vocabulary[i] for i in target.to_list()[0]] == \
+        ["[START]", "Je", "mange", ".", "[END]"]
+    assert source.to_list()[0] == [source_vec.get_vocabulary().index(w)
+                                   for w in ("I", "eat", ".")]
 
 
-def test_bucketing_pads_each_batch_to_its_own_length():
-    source_vec, target_vec = vectorizers()
-    source, target = vocab.encode_pairs(PAIRS, source_vec, target_vec, normalize)
-    batches = list(pipeline.make_dataset(source, target, batch_size=8, bucket_width=3))
-    real = padded = 0
-    for (src, tgt_in), tgt_out in batches:
-        real += int(np.count_nonzero(tgt_out))
-        padded += int(np.size(tgt_out))
-        assert src.shape[0] == tgt_in.shape[0] == tgt_out.shape[0]
-    assert sum(b[1].shape[0] for b in batches) == len(PAIRS)
-    # Short and long sentences are not mixed, so padding stays small.
-    assert real / padded > 0.9
-
-
-def test_max_length_drops_long_pairs():
-    source_vec, target_vec = vectorizers()
-    source, target = vocab.encode_pairs(PAIRS, source_vec, target_vec, normalize)
-    kept = sum(int(b[1].shape[0]) for b in pipeline.make_dataset(
-        source, target, batch_size=4, max_length=6))
-    assert kept == 24  # 8 copies each of the three pairs whose sides fit in 6 tokens
-
-
-def _random_pairs(count, seed=0):
-    """Ragged source/target ids, lengths 1-19 and correlated as in translations
-    (target = source length -2..+3 tokens), the target framed by START/END."""
-    import tensorflow as tf
-
-    rng = np.random.default_rng(seed)
-    lengths = rng.integers(1, 20, size=count)
-    source = [list(rng.integers(4, 50, size=n)) for n in lengths]
-    target = [[vocab.START_ID, *rng.integers(4, 50, size=max(1, n + rng.integers(-2, 4))),
-               vocab.END_ID] for n in lengths]
-    return tf.ragged.constant(source, dtype=tf.int64), tf.ragged.constant(target, dtype=tf.int64)
-
-
-def _padding(batches):
-    """(source, target) padded positions per real token over `batches`."""
-    sizes = np.zeros(4)
-    for (src, _), tgt_out in batches:
-        sizes += [np.size(src), np.count_nonzero(src), np.size(tgt_out),
-                  np.count_nonzero(tgt_out)]
-    return sizes[0] / sizes[1], sizes[2] / sizes[3]
-
-
-def _rows(batches):
-    return sorted(tuple(row[row != 0]) + (-1,) + tuple(out[out != 0])
-                  for (src, _), tgt_out in batches
-                  for row, out in zip(src.numpy(), tgt_out.numpy()))
-
-
-def test_sorted_grouping_leaves_little_padding_on_either_side():
-    source, target = _random_pairs(2000)
-    buckets = list(pipeline.make_dataset(source, target, batch_size=32, seed=1))
-    dataset = pipeline.make_dataset(source, target, batch_size=32, seed=1, grouping="sorted",
-                                pool_batches=100)
-    first, second = list(dataset), list(dataset)
-    assert _rows(first) == _rows(buckets)  # every pair once, unchanged
-    assert all(b[1].shape[0] <= 32 for b in first)
-    source_padding, target_padding = _padding(first)
-    bucket_source, bucket_target = _padding(buckets)
-    # buckets key on the longer side only; sorting takes target, then source
-    assert target_padding < 1.05 and target_padding < bucket_target - 0.05
-    assert source_padding < 1.15 and source_padding < bucket_source - 0.1
-    # batches come in a new order each epoch, the same order for the same seed
-    assert [b[1].shape for b in first] != [b[1].shape for b in second]
-    again = list(pipeline.make_dataset(source, target, batch_size=32, seed=1,
-                                   grouping="sorted", pool_batches=100))
-    assert all(np.array_equal(a[1], b[1]) for a, b in zip(first, again))
-
-
-def test_sorted_grouping_without_shuffling_keeps_pools_in_order():
-    source, target = _random_pairs(100)
-    batches = list(pipeline.make_dataset(source, target, batch_size=10, shuffle=False,
-                                     grouping="sorted", pool_batches=100))
-    lengths = [int(np.count_nonzero(b[1], axis=1).max()) for b in batches]
-    assert lengths == sorted(lengths)
-
-
-def test_make_dataset_rejects_an_unknown_grouping():
-    source, target = _random_pairs(4)
-    with pytest.raises(ValueError, match="`grouping` must be one of .*'sorted'.*Received: grouping='sort'"):
-        pipeline.make_dataset(source, target, grouping="sort")
-    with pytest.raises(ValueError, match="pool_batches"):
-        pipeline.make_dataset(source, target, grouping="sorted", pool_batches=0)
+# --- detokenize ---------------------------------------------------------------
+def test_detokenize_reattaches_punctuation_and_elisions():
+    out = vocab.detokenize(tf.constant(["Je n' aime pas l' eau , moi .",
+                                        "Est-ce que tu viens ?", "( oui ) !"]))
+    assert [s.decode() for s in out.numpy()] == [
+        "Je n'aime pas l'eau, moi.", "Est-ce que tu viens ?", "(oui) !"]

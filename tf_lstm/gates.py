@@ -61,6 +61,21 @@ def pack_gates(i, f, g, o):
     """Concatenate four gate blocks into Keras's fused i, f, c(=g), o layout.
 
     The inverse of `split_gates`: ``pack_gates(**split_gates(w))`` equals `w`.
+
+    Args:
+        i, f, g, o: arrays of one shape, `(..., units)`, the blocks of the
+            input gate, forget gate, candidate and output gate.
+
+    Returns:
+        An array `(..., 4 * units)`.
+
+    Raises:
+        ValueError: if the four blocks differ in shape.
+
+    Example:
+
+    >>> pack_gates(i=[0.0], f=[1.0], g=[0.0], o=[0.0]).tolist()  # a bias with forget 1
+    [0.0, 1.0, 0.0, 0.0]
     """
     blocks = [np.asarray(b) for b in (i, f, g, o)]
     shapes = {b.shape for b in blocks}
@@ -80,7 +95,20 @@ def split_lstm_weights(layer):
 
     Returns:
         ``{"kernel": {"i", "f", "g", "o"}, "recurrent_kernel": {...},
-        "bias": {...}}`` of NumPy arrays.
+        "bias": {...}}`` of NumPy arrays: kernel blocks `(input_dim, units)`,
+        recurrent blocks `(units, units)`, bias blocks `(units,)`.
+
+    Raises:
+        ValueError: if `layer` is not built or has no bias.
+
+    Example:
+
+    >>> import keras
+    >>> layer = keras.layers.LSTM(3)
+    >>> layer.build((None, None, 2))
+    >>> parts = split_lstm_weights(layer)
+    >>> parts["kernel"]["g"].shape, parts["bias"]["f"].tolist()  # Keras's forget bias 1
+    ((2, 3), [1.0, 1.0, 1.0])
     """
     kernel, recurrent_kernel, bias = _weights_of(layer)
     return {
@@ -108,6 +136,15 @@ def _weights_of(layer):
 def from_ifog(fused):
     """Reorder a fused tensor from the i, f, o, g layout to Keras's i, f, g, o.
 
+    Args:
+        fused: an array whose last axis is ``4 * units``, blocks i, f, o, g.
+
+    Returns:
+        The same array with the blocks in Keras's order i, f, g, o.
+
+    Raises:
+        ValueError: if the last axis is not a positive multiple of 4.
+
     Example:
 
     >>> import numpy as np
@@ -119,7 +156,16 @@ def from_ifog(fused):
 
 
 def to_ifog(fused):
-    """Reorder a fused tensor from Keras's i, f, g, o layout to i, f, o, g."""
+    """Reorder a fused tensor from Keras's i, f, g, o layout to i, f, o, g.
+
+    The inverse of `from_ifog`; same arguments and errors.
+
+    Example:
+
+    >>> import numpy as np
+    >>> to_ifog(np.array([1.0, 2.0, 3.0, 4.0])).tolist()  # i f g o
+    [1.0, 2.0, 4.0, 3.0]
+    """
     i, f, g, o = np.split(_as_array("fused", fused), 4, axis=-1)
     return np.concatenate([i, f, o, g], axis=-1)
 
@@ -131,8 +177,25 @@ def copy_lstm_weights(source, target):
     `tf_lstm.ScratchLSTM`, since both store the same three variables in the
     same layout. Both layers must be built with the same shapes.
 
+    Args:
+        source: a built `keras.layers.LSTM` or `tf_lstm.ScratchLSTM`.
+        target: a built layer of either kind, with the same shapes.
+
     Returns:
         `target`, for chaining.
+
+    Raises:
+        ValueError: if a layer is not built, or a weight's shape differs
+            (the message names the weight and both shapes).
+
+    Example:
+
+    >>> import keras, numpy as np
+    >>> source, target = keras.layers.LSTM(2), keras.layers.LSTM(2)
+    >>> source.build((None, None, 3)); target.build((None, None, 3))
+    >>> _ = copy_lstm_weights(source, target)
+    >>> all(np.array_equal(a, b) for a, b in zip(source.get_weights(), target.get_weights()))
+    True
     """
     weights = _weights_of(source)
     target_weights = _weights_of(target)

@@ -55,6 +55,10 @@ def lstm(units, **kwargs):
     Returns:
         A `keras.layers.LSTM`.
 
+    Raises:
+        ValueError: if `units` is not a positive integer, a boolean flag is
+            not a bool, or `dropout` / `recurrent_dropout` is not in [0, 1).
+
     Example:
 
     >>> layer = lstm(8, return_sequences=True)
@@ -107,6 +111,15 @@ def run_lstm(layer, inputs, initial_state=None, mask=None, training=None):
         returns sequences. `h` and `c` are always the final states, computed
         by Keras with the layer's own weights.
 
+    Raises:
+        TypeError: if `layer` is not a `keras.layers.LSTM`, if `inputs` or a
+            state is not floating-point, or if `mask` is not boolean.
+        ValueError: if a shape does not fit: `inputs` not rank 3 or with an
+            empty axis (batch 0 included), a feature size the layer was not
+            built for, a state that is not `(batch, units)`, a mask that is
+            not `(batch, steps)`. All are checked by `tf_lstm.checks` before
+            Keras sees the call.
+
     Example:
 
     >>> import numpy as np
@@ -121,23 +134,15 @@ def run_lstm(layer, inputs, initial_state=None, mask=None, training=None):
             f"tf_lstm.lstm). Received: layer={layer!r:.80}")
     if not isinstance(inputs, keras.KerasTensor):
         inputs = keras.ops.convert_to_tensor(inputs)
-    if "float" not in str(inputs.dtype):
-        raise TypeError(
-            "Argument `inputs` must hold floating-point numbers (embed token "
-            f"ids first). Received: inputs with dtype {inputs.dtype}")
-    checks.sequence_inputs("inputs", inputs.shape)
+    batch, steps, _ = checks.lstm_inputs(inputs)
     if layer.built:
         checks.shape_equals("inputs", inputs,
                             (None, None, layer.cell.kernel.shape[0]),
                             "the last axis must match the layer's kernel")
     if mask is not None:
-        checks.shape_equals("mask", mask, tuple(inputs.shape[:2]),
-                            "(batch, steps) of the inputs")
-    if initial_state is not None and (
-            not isinstance(initial_state, (list, tuple)) or len(initial_state) != 2):
-        raise ValueError(
-            "Argument `initial_state` must be a list [h0, c0]. "
-            f"Received: initial_state={initial_state!r:.80}")
+        mask = checks.lstm_mask(mask, batch, steps)
+    if initial_state is not None:
+        initial_state = checks.lstm_initial_state(initial_state, batch, layer.units)
     if not layer.built:
         layer.build(inputs.shape)
     full = layer if (layer.return_sequences and layer.return_state) else _twin(layer)

@@ -29,52 +29,47 @@ from tf_lstm.gates import split_gates
 
 
 def sigmoid(z):
-    """The logistic function, written to avoid overflow for large |z|."""
+    """The logistic function ``1 / (1 + exp(-z))``, written to avoid overflow for large |z|.
+
+    Args:
+        z: a float array (or scalar).
+
+    Returns:
+        An array of the same shape, in [0, 1].
+
+    Example:
+
+    >>> sigmoid(np.array([-1000.0, 0.0, 1000.0])).tolist()
+    [0.0, 0.5, 1.0]
+    """
     return np.exp(-np.logaddexp(0.0, -z))
 
 
 def _validate(inputs, kernel, recurrent_kernel, bias, initial_state, mask):
-    """Check and convert every argument of the forward functions."""
+    """Check every argument of the forward functions; return them as float64 arrays.
+
+    Shapes and dtypes are checked by `tf_lstm.checks`, as for the TensorFlow
+    LSTMs; on top of that NaN and Inf are refused (`checks.float_array`).
+    """
+    inputs = np.asarray(inputs)
+    batch, steps, input_dim = checks.lstm_inputs(inputs)
+    weights = {"kernel": np.asarray(kernel),
+               "recurrent_kernel": np.asarray(recurrent_kernel),
+               "bias": np.asarray(bias)}
+    units = checks.lstm_weights(*weights.values(), input_dim)
     inputs = checks.float_array("inputs", inputs, ndim=3)
-    checks.sequence_inputs("inputs", inputs.shape)
-    batch, steps, input_dim = inputs.shape
-    if batch == 0:
-        raise ValueError(
-            "Argument `inputs` must have a non-empty batch axis. "
-            f"Received: inputs with shape {inputs.shape}"
-        )
-    kernel = checks.float_array("kernel", kernel, ndim=2)
-    units4 = kernel.shape[1]
-    if units4 == 0 or units4 % 4:
-        raise ValueError(
-            "Argument `kernel` must have shape (input_dim, 4 * units). "
-            f"Received: kernel with shape {kernel.shape}"
-        )
-    units = units4 // 4
-    checks.shape_equals("kernel", kernel, (input_dim, 4 * units),
-                        f"input_dim={input_dim} is the last axis of `inputs`")
-    recurrent_kernel = checks.float_array("recurrent_kernel", recurrent_kernel, 2)
-    checks.shape_equals("recurrent_kernel", recurrent_kernel, (units, 4 * units),
-                        f"units={units} from `kernel`")
-    bias = checks.float_array("bias", bias, ndim=1)
-    checks.shape_equals("bias", bias, (4 * units,), f"units={units} from `kernel`")
+    kernel, recurrent_kernel, bias = (checks.float_array(name, w, ndim=w.ndim)
+                                      for name, w in weights.items())
     if initial_state is None:
-        h0 = np.zeros((batch, units))
-        c0 = np.zeros((batch, units))
+        h0, c0 = np.zeros((batch, units)), np.zeros((batch, units))
     else:
-        if not isinstance(initial_state, (list, tuple)) or len(initial_state) != 2:
-            raise ValueError(
-                "Argument `initial_state` must be a list [h0, c0] of two "
-                f"arrays. Received: initial_state={initial_state!r:.80}"
-            )
-        h0 = checks.float_array("initial_state[0]", initial_state[0], ndim=2)
-        c0 = checks.float_array("initial_state[1]", initial_state[1], ndim=2)
-        checks.shape_equals("initial_state[0]", h0, (batch, units), "(batch, units)")
-        checks.shape_equals("initial_state[1]", c0, (batch, units), "(batch, units)")
+        h0, c0 = (checks.float_array(f"initial_state[{k}]", state, ndim=2)
+                  for k, state in enumerate(checks.lstm_initial_state(
+                      initial_state, batch, units)))
     if mask is None:
         mask = np.ones((batch, steps), dtype=bool)
     else:
-        mask = checks.bool_mask("mask", mask, batch, steps)
+        mask = np.asarray(checks.lstm_mask(mask, batch, steps))
     return inputs, kernel, recurrent_kernel, bias, h0, c0, mask
 
 
@@ -97,6 +92,11 @@ def numpy_lstm_forward(inputs, kernel, recurrent_kernel, bias,
         `(batch, units)`, and `cache` a dict for `numpy_lstm_backward` whose
         entries "i", "f", "g", "o", "c" are `(batch, steps, units)` arrays of
         per-step gate values and cell states, in processing order.
+
+    Raises:
+        TypeError: if an array is not floating-point, or the mask not boolean.
+        ValueError: if a shape does not fit (see `tf_lstm.checks`), an array
+            holds NaN or Inf, or `go_backwards` is not a bool.
 
     Example:
 
@@ -160,6 +160,19 @@ def numpy_lstm_backward(d_sequence, d_h, d_c, cache):
         (in the order the inputs were given, also with `go_backwards`),
         "h0", "c0" `(batch, units)`, "kernel", "recurrent_kernel" and "bias"
         (Keras's fused layout).
+
+    Raises:
+        ValueError: if `cache` is not a forward cache, or a gradient's shape
+            does not match the forward pass.
+
+    Example:
+
+    >>> x = np.ones((2, 3, 4))
+    >>> w, r, b = np.full((4, 20), 0.1), np.full((5, 20), 0.1), np.zeros(20)
+    >>> cache = numpy_lstm_forward(x, w, r, b)[3]
+    >>> grads = numpy_lstm_backward(None, np.ones((2, 5)), None, cache)  # loss = sum(h)
+    >>> grads["inputs"].shape, grads["kernel"].shape, grads["h0"].shape
+    ((2, 3, 4), (4, 20), (2, 5))
     """
     if not isinstance(cache, dict) or "inputs" not in cache:
         raise ValueError(
@@ -218,8 +231,27 @@ def article_lstm_forward(inputs, kernel, recurrent_kernel, bias,
 
     ``c_t = f_t * c_{t-1} + i_t * i_t * tanh(W_i x_t + b_i + R_i h_{t-1})``:
     the input gate appears twice and the candidate reuses the input gate's
-    weights, so the g block of the weights is never used. Same arguments and
-    layout as `numpy_lstm_forward` (no mask); returns `(sequence, h, c)`.
+    weights, so the g block of the weights is never used.
+
+    Args:
+        inputs, kernel, recurrent_kernel, bias, initial_state: as in
+            `numpy_lstm_forward` (no mask, no `go_backwards`).
+
+    Returns:
+        `(sequence, h, c)`: `(batch, steps, units)`, `(batch, units)`,
+        `(batch, units)`.
+
+    Raises:
+        The same errors as `numpy_lstm_forward`.
+
+    Example:
+
+    >>> x = np.ones((1, 2, 1))
+    >>> w, r, b = np.full((1, 4), 0.5), np.full((1, 4), 0.5), np.zeros(4)
+    >>> article = article_lstm_forward(x, w, r, b)[0]
+    >>> correct = numpy_lstm_forward(x, w, r, b)[0]
+    >>> bool(np.allclose(article, correct))  # i * i * tanh(...) != i * g
+    False
     """
     inputs, kernel, recurrent_kernel, bias, h, c, _ = _validate(
         inputs, kernel, recurrent_kernel, bias, initial_state, None)

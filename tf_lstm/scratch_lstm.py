@@ -60,24 +60,13 @@ def _recurrence(inputs, kernel, recurrent_kernel, bias, h0, c0, mask,
         outs = tuple(ta.write(t, v) for ta, v in zip(outs, values))
         return t + 1, h, c, output, outs
 
-    # Speed notes, measured with `python -m benchmarks` on 2 shared CPU cores
-    # (benchmarks/results/layers.md; medians of 7 interleaved runs, +-10% noise):
-    # - This loop does the same CPU work as keras.layers.LSTM (within ~10%, one
-    #   thread, forward and backward) at every benchmarked shape.
+    # Why the loop is written this way (the timings are in benchmarks/README.md):
     # - parallel_iterations=32 (Keras's value; the default is 10) lets the backward
-    #   loop overlap the work of neighbouring steps that does not feed the
-    #   recurrence: forward+backward at (32, 100, 256, 512) went from 1.27x to
-    #   1.07x Keras's time.
-    # - maximum_iterations makes the loop XLA-compilable (XLA must know the size
-    #   of the lists that keep each step's values for the gradient). Under
-    #   tf.function(jit_compile=True), at (1, 200, 64, 128), forward takes
-    #   ~0.2-0.4x and forward+backward ~0.3-0.7x the time of plain tf.function.
-    # - No gain: parallel_iterations=1, swap_memory, one sigmoid over all four
-    #   blocks, matmul + bias_add instead of the einsum. Slower: `z_x[t]` instead
-    #   of a TensorArray (backward 2-4x: its gradient is a dense scatter per step).
-    # - Not adopted: a hand-written backward loop with the weight gradients as one
-    #   matrix product after it (~0.9x Keras's forward+backward time at (32, 100,
-    #   256, 512), no gain at (64, 50, 128, 256)): it would double this code.
+    #   loop overlap the work of neighbouring steps that does not feed the recurrence;
+    # - maximum_iterations makes the loop XLA-compilable (XLA must know the size of
+    #   the lists that keep each step's values for the gradient);
+    # - each step reads its input projection from a TensorArray: indexing `z_x[t]`
+    #   instead makes the gradient a dense scatter per step.
     _, h, c, _, outs = tf.while_loop(
         lambda t, *_: t < steps, step,
         (tf.constant(0), h0, c0, tf.zeros_like(h0), outs),
@@ -107,58 +96,44 @@ def tf_lstm_forward(inputs, kernel, recurrent_kernel, bias, initial_state=None,
         None when `return_gates` is False).
 
     Raises:
-        ValueError or TypeError for malformed arguments, and
-        `tf.errors.InvalidArgumentError` naming the argument when `inputs`
-        or a weight holds NaN or Inf.
+        TypeError: if `inputs`, a weight or a state is not floating-point, or
+            `mask` is not boolean.
+        ValueError: if a shape does not fit (the same checks and messages as
+            the other LSTMs, `tf_lstm.checks`) or a flag is not a bool.
+        tf.errors.InvalidArgumentError: naming the argument, when `inputs`
+            or a weight holds NaN or Inf (checked at run time).
+
+    Example:
+
+    >>> x = np.ones((2, 3, 4), "float32")
+    >>> w, r, b = np.full((4, 20), 0.1), np.full((5, 20), 0.1), np.zeros(20)
+    >>> sequence, h, c, gates = tf_lstm_forward(x, w, r, b, return_gates=True)
+    >>> tuple(sequence.shape), tuple(h.shape), sorted(gates)
+    ((2, 3, 5), (2, 5), ['c', 'f', 'g', 'i', 'o'])
+    >>> from tf_lstm.numpy_lstm import numpy_lstm_forward
+    >>> bool(np.allclose(h, numpy_lstm_forward(x, w, r, b)[1], atol=1e-6))
+    True
     """
     inputs = tf.convert_to_tensor(inputs)
-    if not inputs.dtype.is_floating:
-        raise TypeError(
-            "Argument `inputs` must hold floating-point numbers. "
-            f"Received: inputs with dtype {inputs.dtype.name}"
-        )
-    checks.sequence_inputs("inputs", inputs.shape)
+    batch, steps, input_dim = checks.lstm_inputs(inputs)
     dtype = inputs.dtype
-    tensors = {}
-    for name, value, shape in (
-            ("kernel", kernel, (inputs.shape[-1], None)),
-            ("recurrent_kernel", recurrent_kernel, (None, None)),
-            ("bias", bias, (None,))):
-        tensors[name] = tf.cast(tf.convert_to_tensor(value), dtype)
-        checks.shape_equals(name, tensors[name], shape,
-                            "input_dim from `inputs`" if name == "kernel" else "")
-    units = tensors["recurrent_kernel"].shape[0]
-    for name in tensors:
-        checks.shape_equals(name, tensors[name], {
-            "kernel": (inputs.shape[-1], 4 * units),
-            "recurrent_kernel": (units, 4 * units),
-            "bias": (4 * units,)}[name], f"units={units} from `recurrent_kernel`")
-    for name, value in (("inputs", inputs), *tensors.items()):
+    weights = [tf.convert_to_tensor(w) for w in (kernel, recurrent_kernel, bias)]
+    units = checks.lstm_weights(*weights, input_dim)
+    kernel, recurrent_kernel, bias = (tf.cast(w, dtype) for w in weights)
+    for name, value in (("inputs", inputs), ("kernel", kernel),
+                        ("recurrent_kernel", recurrent_kernel), ("bias", bias)):
         tf.debugging.assert_all_finite(
             value, f"Argument `{name}` must contain only finite values")
-    batch = tf.shape(inputs)[0]
     if initial_state is None:
-        h0 = tf.zeros((batch, units), dtype)
-        c0 = tf.zeros((batch, units), dtype)
+        h0 = tf.zeros((tf.shape(inputs)[0], units), dtype)
+        c0 = h0
     else:
-        if not isinstance(initial_state, (list, tuple)) or len(initial_state) != 2:
-            raise ValueError(
-                "Argument `initial_state` must be a list [h0, c0]. "
-                f"Received: initial_state={initial_state!r:.80}")
-        h0, c0 = (tf.cast(tf.convert_to_tensor(s), dtype) for s in initial_state)
-        for k, s in enumerate((h0, c0)):
-            checks.shape_equals(f"initial_state[{k}]", s,
-                                (inputs.shape[0], units), "(batch, units)")
+        h0, c0 = (tf.cast(s, dtype) for s in checks.lstm_initial_state(
+            initial_state, batch, units,
+            convert=lambda name, value: tf.convert_to_tensor(value)))
     if mask is not None:
-        mask = tf.convert_to_tensor(mask)
-        if mask.dtype != tf.bool:
-            raise TypeError(
-                "Argument `mask` must be boolean (True marks a real step). "
-                f"Received: mask with dtype {mask.dtype.name}")
-        checks.shape_equals("mask", mask, tuple(inputs.shape[:2]),
-                            "(batch, steps) of the inputs")
-    return _recurrence(inputs, tensors["kernel"], tensors["recurrent_kernel"],
-                       tensors["bias"], h0, c0, mask,
+        mask = checks.lstm_mask(tf.convert_to_tensor(mask), batch, steps)
+    return _recurrence(inputs, kernel, recurrent_kernel, bias, h0, c0, mask,
                        checks.boolean("go_backwards", go_backwards),
                        checks.boolean("return_gates", return_gates))
 
@@ -185,6 +160,12 @@ class ScratchLSTM(keras.layers.Layer):
     Returns:
         Like `keras.layers.LSTM`: the output (sequence or last step), then
         `h, c` if `return_state`, then the gate dict if `return_gates`.
+
+    Raises:
+        ValueError: on a bad constructor argument, and, when called, on
+            inputs, an initial state or a mask that do not fit; TypeError on
+            a wrong dtype. The checks and messages are those of every LSTM in
+            the package (`tf_lstm.checks`), made before TensorFlow runs.
 
     Example:
 
@@ -215,8 +196,7 @@ class ScratchLSTM(keras.layers.Layer):
         self.supports_masking = True
 
     def build(self, input_shape):
-        checks.sequence_inputs("inputs", input_shape)
-        input_dim = input_shape[-1]
+        input_dim = checks.lstm_input_shape(input_shape)[-1]
         if input_dim is None:
             raise ValueError(
                 "The feature axis of `inputs` must be known to build "
@@ -237,22 +217,25 @@ class ScratchLSTM(keras.layers.Layer):
         self.bias = self.add_weight(shape=(4 * units,), name="bias",
                                     initializer=bias_init)
 
-    def call(self, inputs, initial_state=None, mask=None, training=None):
-        if not inputs.dtype.is_floating:
-            raise TypeError(
-                "Argument `inputs` must hold floating-point numbers. "
-                f"Received: inputs with dtype {inputs.dtype.name}")
-        checks.shape_equals("inputs", inputs, (None, None, self.kernel.shape[0]),
-                            "the last axis must match the layer's kernel")
-        batch = tf.shape(inputs)[0]
+    def _check_call(self, inputs, initial_state, mask):
+        """Validate a call's arguments (`tf_lstm.checks`); return `[h0, c0]` or None."""
+        batch, steps, _ = checks.lstm_inputs(inputs)
+        if self.built:
+            checks.shape_equals("inputs", inputs, (None, None, self.kernel.shape[0]),
+                                "the last axis must match the layer's kernel")
+        if mask is not None:
+            checks.lstm_mask(mask, batch, steps)
         if initial_state is None:
-            h0 = tf.zeros((batch, self.units), self.compute_dtype)
+            return None
+        return checks.lstm_initial_state(initial_state, batch, self.units)
+
+    def call(self, inputs, initial_state=None, mask=None, training=None):
+        initial_state = self._check_call(inputs, initial_state, mask)
+        if initial_state is None:
+            h0 = tf.zeros((tf.shape(inputs)[0], self.units), self.compute_dtype)
             c0 = h0
         else:
             h0, c0 = (tf.cast(s, self.compute_dtype) for s in initial_state)
-        if mask is not None:
-            checks.shape_equals("mask", mask, tuple(inputs.shape[:2]),
-                                "(batch, steps) of the inputs")
         sequence, h, c, gates = _recurrence(
             inputs, tf.cast(self.kernel, inputs.dtype),
             tf.cast(self.recurrent_kernel, inputs.dtype),
@@ -271,6 +254,7 @@ class ScratchLSTM(keras.layers.Layer):
 
     def compute_output_spec(self, inputs, initial_state=None, mask=None,
                             training=None):
+        self._check_call(inputs, initial_state, mask)
         batch, steps = inputs.shape[0], inputs.shape[1]
         spec = lambda shape: keras.KerasTensor(shape, dtype=self.compute_dtype)
         output = spec((batch, steps, self.units) if self.return_sequences
@@ -297,7 +281,30 @@ class ScratchLSTM(keras.layers.Layer):
 
     @classmethod
     def from_keras(cls, layer, return_gates=False):
-        """A `ScratchLSTM` with the flags and a copy of the weights of `layer`."""
+        """A `ScratchLSTM` with the flags and a copy of the weights of `layer`.
+
+        Args:
+            layer: a built `keras.layers.LSTM`.
+            return_gates: the new layer's `return_gates`.
+
+        Returns:
+            A built `ScratchLSTM` (same units, `return_sequences`,
+            `return_state`, `go_backwards` and dtype) that computes what
+            `layer` computes.
+
+        Raises:
+            TypeError: if `layer` is not a `keras.layers.LSTM`.
+            ValueError: if `layer` is not built.
+
+        Example:
+
+        >>> import keras
+        >>> keras_layer = keras.layers.LSTM(3, return_sequences=True)
+        >>> keras_layer.build((None, None, 2))
+        >>> x = np.ones((1, 4, 2), "float32")
+        >>> bool(np.allclose(ScratchLSTM.from_keras(keras_layer)(x), keras_layer(x), atol=1e-6))
+        True
+        """
         if not isinstance(layer, keras.layers.LSTM):
             raise TypeError("Argument `layer` must be a keras.layers.LSTM. "
                             f"Received: layer={layer!r}")
@@ -309,7 +316,16 @@ class ScratchLSTM(keras.layers.Layer):
         return copy_lstm_weights(layer, scratch)
 
     def to_keras(self):
-        """A `keras.layers.LSTM` with this layer's flags and a copy of its weights."""
+        """A `keras.layers.LSTM` with this layer's flags and a copy of its weights.
+
+        `return_gates` has no Keras counterpart and is dropped.
+
+        Returns:
+            A built `keras.layers.LSTM`.
+
+        Raises:
+            ValueError: if this layer is not built.
+        """
         layer = keras.layers.LSTM(self.units,
                                   return_sequences=self.return_sequences,
                                   return_state=self.return_state,

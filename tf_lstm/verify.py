@@ -29,26 +29,85 @@ GRADIENT_TOLERANCE = 1e-8     # NumPy BPTT vs tf.GradientTape on Keras, float64
 FINITE_DIFF_TOLERANCE = 1e-6  # relative error vs centred finite differences
 
 
+def random_keras_lstm(rng, units, input_dim, dtype="float64", scale=0.5, **flags):
+    """A built `keras.layers.LSTM` with random normal weights instead of Keras's own.
+
+    Keras initialises the bias to zeros (forget block ones) and the recurrent
+    kernel to an orthogonal matrix; a comparison on those would miss a wrong
+    gate order or a bias added twice, so every weight is drawn here.
+
+    Args:
+        rng: a `np.random.Generator`.
+        units: positive integer, the size of `h` and `c`.
+        input_dim: positive integer, the inputs' feature size.
+        dtype: the layer's dtype, "float64" or "float32".
+        scale: standard deviation of the weights.
+        **flags: any other `keras.layers.LSTM` argument (`return_sequences`,
+            `return_state`, `go_backwards`, ...).
+
+    Returns:
+        The built layer.
+
+    Example:
+
+    >>> layer = random_keras_lstm(np.random.default_rng(0), 3, 2, return_sequences=True)
+    >>> [w.shape for w in layer.get_weights()], layer.return_sequences
+    ([(2, 12), (3, 12), (12,)], True)
+    """
+    layer = keras.layers.LSTM(units, dtype=dtype, **flags)
+    layer.build((None, None, input_dim))
+    layer.set_weights([rng.normal(scale=scale, size=w.shape).astype(dtype)
+                       for w in layer.get_weights()])
+    return layer
+
+
+def random_right_padded_mask(rng, batch, steps):
+    """A boolean `(batch, steps)` mask of random lengths in 1..steps, padding on the right.
+
+    Row 0 is always full, so the padded length is `steps`.
+
+    Args:
+        rng: a `np.random.Generator`.
+        batch: positive integer, the number of rows.
+        steps: positive integer, the padded length.
+
+    Returns:
+        A bool NumPy array: row `b` is `lengths[b]` Trues, then Falses.
+
+    Example:
+
+    >>> random_right_padded_mask(np.random.default_rng(0), 3, 4).astype(int)
+    array([[1, 1, 1, 1],
+           [1, 1, 1, 0],
+           [1, 1, 1, 0]])
+    """
+    lengths = rng.integers(1, steps + 1, size=batch)            # (batch,)
+    lengths[0] = steps  # one full row
+    return np.arange(steps)[None, :] < lengths[:, None]         # (batch, steps)
+
+
 def make_case(rng, batch, steps, input_dim, units, dtype="float64",
               go_backwards=False, masked=False, with_state=False):
     """A Keras LSTM with random weights and inputs for one verification case.
+
+    Args:
+        rng: a `np.random.Generator`.
+        batch, steps, input_dim, units: the case's shape.
+        dtype: "float64" or "float32".
+        go_backwards: the layer's flag.
+        masked: draw a right-padded mask (`random_right_padded_mask`).
+        with_state: draw an initial state.
 
     Returns:
         `(layer, inputs, mask, initial_state)`; `mask` is a right-padded
         boolean `(batch, steps)` array or None, `initial_state` `[h0, c0]`
         or None. The layer returns sequences and state.
     """
-    layer = keras.layers.LSTM(units, return_sequences=True, return_state=True,
-                              go_backwards=go_backwards, dtype=dtype)
-    layer.build((None, None, input_dim))
-    layer.set_weights([rng.normal(scale=0.5, size=w.shape).astype(dtype)
-                       for w in layer.get_weights()])
+    layer = random_keras_lstm(rng, units, input_dim, dtype=dtype,
+                              return_sequences=True, return_state=True,
+                              go_backwards=go_backwards)
     inputs = rng.normal(size=(batch, steps, input_dim)).astype(dtype)
-    mask = None
-    if masked:
-        lengths = rng.integers(1, steps + 1, size=batch)
-        lengths[0] = steps
-        mask = np.arange(steps)[None, :] < lengths[:, None]
+    mask = random_right_padded_mask(rng, batch, steps) if masked else None
     state = None
     if with_state:
         state = [rng.normal(size=(batch, units)).astype(dtype) for _ in range(2)]
@@ -72,7 +131,20 @@ def _max_diff(a, b):
 
 
 def forward_differences(dtype, rng):
-    """Largest |Keras - NumPy| and |Keras - ScratchLSTM| over all cases."""
+    """Largest |Keras - NumPy| and |Keras - ScratchLSTM| over all cases.
+
+    The cases: every shape of `SHAPES`, with and without `go_backwards`, a
+    right-padded mask and an initial state (`make_case`); all three outputs
+    `(sequence, h, c)` are compared.
+
+    Args:
+        dtype: "float64" or "float32", the dtype of the Keras layer and the
+            scratch layer (the NumPy reference always runs in float64).
+        rng: a `np.random.Generator`, drawn from in a fixed order.
+
+    Returns:
+        `(numpy_diff, scratch_diff)`, two floats.
+    """
     numpy_diff = scratch_diff = 0.0
     for layer, x, mask, state in _cases(rng, dtype):
         keras_out = layer(x, initial_state=state, mask=mask)
@@ -92,7 +164,17 @@ def _loss_weights(rng, batch, steps, units):
 
 
 def gradient_difference(rng):
-    """Largest |tf.GradientTape on Keras - numpy_lstm_backward|, float64."""
+    """Largest |tf.GradientTape on Keras - numpy_lstm_backward| over all cases, float64.
+
+    The loss is a random linear function of `(sequence, h, c)`; the gradients
+    compared are those of the inputs, `h0`, `c0` and the three weights.
+
+    Args:
+        rng: a `np.random.Generator`.
+
+    Returns:
+        A float.
+    """
     worst = 0.0
     for layer, x, mask, state in _cases(rng, "float64"):
         batch, steps, _ = x.shape
@@ -116,7 +198,17 @@ def gradient_difference(rng):
 def finite_difference_error(rng, batch=2, steps=4, input_dim=3, units=3, eps=1e-6):
     """Largest relative error of `numpy_lstm_backward` vs centred differences.
 
-    For each gradient array: ||numeric - analytic|| / max(||numeric||, ||analytic||).
+    For each gradient array: ||numeric - analytic|| / max(||numeric||, ||analytic||),
+    on one masked case with an initial state.
+
+    Args:
+        rng: a `np.random.Generator`.
+        batch, steps, input_dim, units: the case's shape (small: the cost is
+            two forward passes per parameter).
+        eps: the finite-difference step.
+
+    Returns:
+        A float; about 1e-9 for a correct backward pass.
     """
     layer, x, mask, state = make_case(rng, batch, steps, input_dim, units,
                                       masked=True, with_state=True)
@@ -146,14 +238,33 @@ def finite_difference_error(rng, batch=2, steps=4, input_dim=3, units=3, eps=1e-
 
 
 def article_difference(rng):
-    """Largest |Keras - the article's update rule| on one case (should be large)."""
+    """Largest |Keras - the article's update rule| on one case (should be large).
+
+    Args:
+        rng: a `np.random.Generator`.
+
+    Returns:
+        A float; `run_verification` requires it to be at least 1e-3.
+    """
     layer, x, _, state = make_case(rng, 3, 7, 5, 4, with_state=True)
     return _max_diff(layer(x, initial_state=state),
                      article_lstm_forward(x, *layer.get_weights(), initial_state=state))
 
 
 def run_verification(seed=0):
-    """Run every check and return a list of `Check` rows."""
+    """Run every check and return a list of `Check` rows.
+
+    Forward (NumPy and ScratchLSTM vs Keras, float64 and float32), backward
+    (NumPy vs GradientTape, NumPy vs finite differences) and the article's
+    rule (which must differ from Keras): seven rows.
+
+    Args:
+        seed: seeds the weights, inputs, masks and states of every case.
+
+    Returns:
+        A list of `Check`; `all(row.passed for row in rows)` when the
+        scratch LSTMs match Keras.
+    """
     rng = np.random.default_rng(seed)
     rows = []
     for dtype in ("float64", "float32"):
@@ -176,7 +287,21 @@ def run_verification(seed=0):
 
 
 def format_table(rows):
-    """The rows as an aligned plain-text table."""
+    """The rows as an aligned plain-text table.
+
+    Args:
+        rows: a list of `Check`.
+
+    Returns:
+        A str: a header, a rule and one line per row ending in "ok" or "FAILED".
+
+    Example:
+
+    >>> print(format_table([Check("forward", "float64", 1e-12, 1e-10, True)]))
+    check    dtype    max difference  tolerance  result
+    -------  -------  --------------  ---------  ------
+    forward  float64  1.000e-12       1e-10      ok
+    """
     header = ("check", "dtype", "max difference", "tolerance", "result")
     lines = [(r.name, r.dtype, f"{r.value:.3e}", f"{r.tolerance:.0e}",
               "ok" if r.passed else "FAILED") for r in rows]

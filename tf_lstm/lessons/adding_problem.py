@@ -1,4 +1,4 @@
-"""Synthetic sequence tasks that need a long memory (§2).
+"""The adding problem: a synthetic sequence task that needs a long memory (§2).
 
 The article's §2.1 says an RNN's main advantage is capturing long-term
 dependencies; in fact that is what a plain RNN is *bad* at, and the tasks here
@@ -116,7 +116,13 @@ def adding_problem_baseline_mse(y=None):
 
 @dataclasses.dataclass
 class AddingConfig:
-    """The training budget of `fit_adding_problem`, the same for every model."""
+    """The training budget of `fit_adding_problem`, the same for every model.
+
+    Raises:
+        ValueError: on a size that is not a positive integer, a negative
+            seed, a learning rate or clipnorm that is not positive, or
+            `batch_size` > `n_train`.
+    """
 
     units: int = 64               # size of h (and c); same for SimpleRNN and LSTM
     learning_rate: float = 1e-2   # Adam

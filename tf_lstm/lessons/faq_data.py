@@ -30,6 +30,12 @@ def _probability(name, value):
     return float(value)
 
 
+def _noise(value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0:
+        raise ValueError(f"Argument `noise` must be a number >= 0. Received: noise={value!r}")
+    return float(value)
+
+
 def zero_step_counting(n, max_steps=20, features=2, p_zero=0.3, seed=0):
     """Count the real all-zero steps of a right-padded batch.
 
@@ -39,9 +45,20 @@ def zero_step_counting(n, max_steps=20, features=2, p_zero=0.3, seed=0):
     max_steps]`. A model that treats zero steps as padding (`Masking(0.0)`)
     never sees them and cannot learn the target.
 
+    Args:
+        n: positive int, number of sequences.
+        max_steps: positive int, the padded length.
+        features: positive int, features per step.
+        p_zero: probability in [0, 1) that a real step is all zeros.
+        seed: non-negative int.
+
     Returns:
         `(x, mask, y)`: float32 `(n, max_steps, features)` padded with zeros,
         bool `(n, max_steps)` from the lengths, float32 `(n, 1)` counts.
+
+    Raises:
+        ValueError: on a non-positive size, `p_zero` outside [0, 1) or a
+            negative seed.
 
     Example:
 
@@ -69,8 +86,19 @@ def noisy_sine(n, steps=40, noise=0.1, missing=0.0, seed=0):
     uniform in [0.02, 0.1] cycles per step; the target is the noise-free value
     at step `steps`. With `missing > 0`, that fraction of inputs is NaN.
 
+    Args:
+        n: positive int, number of sequences.
+        steps: positive int, the input length.
+        noise: standard deviation of the noise, >= 0.
+        missing: fraction in [0, 1) of input values replaced by NaN.
+        seed: non-negative int.
+
     Returns:
         `(x, y)`: float32 `(n, steps, 1)` and `(n, 1)`.
+
+    Raises:
+        ValueError: on a non-positive size, a negative `noise`, `missing`
+            outside [0, 1) or a negative seed.
 
     Example:
 
@@ -79,9 +107,7 @@ def noisy_sine(n, steps=40, noise=0.1, missing=0.0, seed=0):
     ((2, 5, 1), (2, 1), True)
     """
     n, steps = checks.positive_int("n", n), checks.positive_int("steps", steps)
-    missing, rng = _probability("missing", missing), _rng(seed)
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or noise < 0:
-        raise ValueError(f"Argument `noise` must be a number >= 0. Received: noise={noise!r}")
+    missing, noise, rng = _probability("missing", missing), _noise(noise), _rng(seed)
     freq = rng.uniform(0.02, 0.1, size=(n, 1))
     phase = rng.uniform(0, 2 * np.pi, size=(n, 1))
     t = np.arange(steps + 1)[None, :]
@@ -100,8 +126,18 @@ def chirps(n, frames=32, frame_length=32, noise=0.3, seed=0):
     samples, one LSTM step per frame. Both classes hold the same frequencies;
     only their order in time differs.
 
+    Args:
+        n: positive int, number of examples (each rising or falling at random).
+        frames: positive int, LSTM steps per example.
+        frame_length: positive int, samples per frame.
+        noise: standard deviation of the noise, >= 0.
+        seed: non-negative int.
+
     Returns:
         `(x, y)`: float32 `(n, frames, frame_length)` and int32 `(n,)`.
+
+    Raises:
+        ValueError: on a non-positive size, a negative `noise` or seed.
 
     Example:
 
@@ -111,7 +147,7 @@ def chirps(n, frames=32, frame_length=32, noise=0.3, seed=0):
     """
     n, frames = checks.positive_int("n", n), checks.positive_int("frames", frames)
     frame_length = checks.positive_int("frame_length", frame_length)
-    rng = _rng(seed)
+    noise, rng = _noise(noise), _rng(seed)
     samples = frames * frame_length
     y = rng.integers(0, 2, size=n)
     low = rng.uniform(0.02, 0.08, size=(n, 1))
@@ -143,8 +179,17 @@ def brackets(n, max_length=20, letters="ab", seed=0):
     (the count no longer ends at 0) or a "(" and a later ")" swapped (it ends
     at 0 but dips below). Half of each.
 
+    Args:
+        n: positive int, number of strings.
+        max_length: int >= 2, the most brackets in a string.
+        letters: the letters sprinkled between brackets ("" for none).
+        seed: non-negative int.
+
     Returns:
         `(texts, y)`: a list of `n` strings and int32 `(n,)`.
+
+    Raises:
+        ValueError: on a non-positive `n`, `max_length` < 2 or a negative seed.
 
     Example:
 
@@ -191,8 +236,17 @@ def shape_images(n, size=16, noise=0.3, seed=0):
     A row-by-row LSTM must find a 2-D pattern anywhere; a convolution finds it
     with one small filter. (MNIST is not available offline.)
 
+    Args:
+        n: positive int, number of images.
+        size: int >= 5, the side of each image in pixels.
+        noise: standard deviation of the pixel noise, >= 0.
+        seed: non-negative int.
+
     Returns:
         `(images, y)`: float32 `(n, size, size)` and int32 `(n,)`.
+
+    Raises:
+        ValueError: on a non-positive `n`, `size` < 5, a negative `noise` or seed.
 
     Example:
 
@@ -203,7 +257,7 @@ def shape_images(n, size=16, noise=0.3, seed=0):
     n, size = checks.positive_int("n", n), checks.positive_int("size", size)
     if size < 5:
         raise ValueError(f"Argument `size` must be >= 5 (the shapes are 5x5). Received: size={size}")
-    rng = _rng(seed)
+    noise, rng = _noise(noise), _rng(seed)
     eye, ring = np.eye(5), np.zeros((5, 5))
     ring[[0, -1], :] = ring[:, [0, -1]] = 1.0
     plus = np.zeros((5, 5))

@@ -56,6 +56,7 @@ def plot_gate_diagram():
     The concatenated ``[x_t, h_{t-1}]`` feeds four blocks at once; each is
     ``activation(x_t W_k + h_{t-1} R_k + b_k)`` with its own weights. Then
     ``c_t = f_t * c_{t-1} + i_t * g_t`` and ``h_t = o_t * tanh(c_t)``.
+    Takes no arguments: the diagram is the same for every LSTM.
 
     Returns:
         A matplotlib Figure.

@@ -121,6 +121,12 @@ def plot_dependency(steps=4):
     Args:
         steps: how many time steps to draw (2 to 8).
 
+    Returns:
+        The matplotlib `Figure`.
+
+    Raises:
+        ValueError: if `steps` is not an integer in [2, 8].
+
     Example:
 
     >>> fig = plot_dependency(3)
@@ -183,6 +189,12 @@ def plot_overfitting(histories, title, loss_label="loss", best=None):
         best: optional dict, run label -> the epoch (1-based) whose weights
             the run kept (early stopping's restored epoch); marked in the panel.
 
+    Returns:
+        The matplotlib `Figure`.
+
+    Raises:
+        ValueError: if `histories` is empty or a run lacks "loss" or "val_loss".
+
     Example:
 
     >>> fig = plot_overfitting({"plain": {"loss": [2, 1], "val_loss": [2, 3]}}, "t", "MSE")
@@ -228,6 +240,12 @@ def plot_unit_correlations(correlations, title):
         correlations: dict, quantity label -> `(units,)` array of r values.
         title: the figure's title: what to notice.
 
+    Returns:
+        The matplotlib `Figure`.
+
+    Raises:
+        ValueError: if `correlations` is empty or its arrays differ in length.
+
     Example:
 
     >>> fig = plot_unit_correlations({"depth": np.array([0.9, -0.1])}, "t")
@@ -268,6 +286,12 @@ def plot_cell_trace(tokens, cell, quantity, cell_label, quantity_label, title):
         quantity: `(steps,)` the known quantity (e.g. bracket depth).
         cell_label, quantity_label: the y axis labels.
         title: the figure's title: what to notice.
+
+    Returns:
+        The matplotlib `Figure`.
+
+    Raises:
+        ValueError: if `tokens`, `cell` and `quantity` differ in length.
 
     Example:
 

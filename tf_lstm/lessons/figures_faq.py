@@ -36,6 +36,9 @@ def plot_masks(masks, title="cuDNN takes only strictly right-padded masks"):
         masks: dict `{label: bool (batch, steps) array}`.
         title: the figure's title.
 
+    Returns:
+        The matplotlib `Figure`.
+
     Example:
 
     >>> fig = plot_masks({"right": np.array([[True, False]])})
@@ -73,6 +76,9 @@ def plot_curves(curves, ylabel, title, baseline=None, baseline_label="baseline",
         baseline: optional horizontal reference line (e.g. predicting the mean).
         log: log-scale y axis.
 
+    Returns:
+        The matplotlib `Figure`.
+
     Example:
 
     >>> fig = plot_curves({"a": [2.0, 1.0]}, "MSE", "a learns", baseline=2.0)
@@ -107,6 +113,9 @@ def plot_missing(x, imputed, indicator, target=None):
         imputed: dict `{label: (steps,) imputed values}`.
         indicator: `(steps,)` 0/1, 1 where the value was missing.
         target: optional `(steps,)` noise-free signal, drawn thin.
+
+    Returns:
+        The matplotlib `Figure`.
 
     Example:
 
@@ -156,6 +165,9 @@ def plot_outlier(runs, spike_step=None, title=OUTLIER_TITLE):
         spike_step: optional step to mark.
         title: what to notice.
 
+    Returns:
+        The matplotlib `Figure`.
+
     Example:
 
     >>> run = {"x": np.zeros(3), "f": np.ones((3, 2)), "c": np.zeros((3, 2))}
@@ -193,6 +205,15 @@ def plot_outlier(runs, spike_step=None, title=OUTLIER_TITLE):
 def plot_images(images, labels, class_names, count=6):
     """A few images, each titled with its class; an LSTM reads one row per step.
 
+    Args:
+        images: `(n, height, width)`.
+        labels: `(n,)` class ids.
+        class_names: the name of each class id.
+        count: how many images to draw (the first `count`).
+
+    Returns:
+        The matplotlib `Figure`.
+
     Example:
 
     >>> fig = plot_images(np.zeros((2, 5, 5)), np.array([0, 1]), ["a", "b"])
@@ -222,6 +243,9 @@ def plot_chirp(frames, spectra, label):
         frames: `(frames, frame_length)` samples.
         spectra: `(frames, bins)` magnitude spectrum of each frame.
         label: a string for the title (e.g. "rising, in noise").
+
+    Returns:
+        The matplotlib `Figure`.
 
     Example:
 
@@ -255,6 +279,9 @@ def plot_gradient_reach(curves, title):
     Args:
         curves: dict `{label: (steps,) values}`, e.g. ``||d h_T / d x_t||``.
         title: what to notice.
+
+    Returns:
+        The matplotlib `Figure`.
 
     Example:
 

@@ -200,7 +200,7 @@ def gradient_norms_through_time(layer_or_model, inputs):
                         f"Received: layer_or_model={layer_or_model!r:.80}")
     x = tf.convert_to_tensor(checks.float_array("inputs", inputs, ndim=3),
                              dtype=tf.float32)                   # (batch, steps, features)
-    checks.sequence_inputs("inputs", x.shape)
+    checks.lstm_input_shape(x.shape)
     with tf.GradientTape() as tape:
         tape.watch(x)
         y = layer_or_model(x)

@@ -166,11 +166,7 @@ def pad(sequences, steps=None, padding="right", truncating=None, value=0.0,
 
 
 def _mask(mask):
-    mask = np.asarray(mask)
-    if mask.dtype != np.bool_ or mask.ndim != 2:
-        raise ValueError("Argument `mask` must be a boolean (batch, steps) array. "
-                         f"Received: mask={checks._short(mask)}")
-    return mask
+    return np.asarray(checks.lstm_mask(np.asarray(mask), None, None))  # bool (batch, steps)
 
 
 def is_right_padded(mask):
@@ -179,6 +175,16 @@ def is_right_padded(mask):
     The test Keras applies before its cuDNN LSTM kernel
     (`_is_sequence_right_padded` in `keras/src/backend/tensorflow/rnn.py`):
     the mask must equal `mask_from_lengths(mask.sum(axis=1))`.
+
+    Args:
+        mask: bool `(batch, steps)`, True at real steps.
+
+    Returns:
+        A Python bool.
+
+    Raises:
+        TypeError: if `mask` is not boolean.
+        ValueError: if it is not 2-D.
 
     Example:
 
@@ -321,7 +327,7 @@ def masked_stats(x, mask=None):
     x = checks.float_array("x", x, ndim=3)
     if mask is None:
         mask = np.ones(x.shape[:2], bool)
-    mask = checks.bool_mask("mask", mask, *x.shape[:2])
+    mask = np.asarray(checks.lstm_mask(np.asarray(mask), *x.shape[:2]))
     if not mask.any():
         raise ValueError("Argument `mask` marks no real step; nothing to average.")
     real = x[mask]                                           # (real steps, features)

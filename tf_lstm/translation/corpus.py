@@ -79,9 +79,11 @@ def load_pairs(path, limit=None):
 
     Raises:
         FileNotFoundError: if `path` does not exist.
-        ValueError: on a bad `limit`, an empty file, a file that is not UTF-8,
-            or a line that is not two or three tab-separated non-empty
-            columns; the message names the file and the 1-based line number.
+        ValueError: if `limit` is not None or a positive integer
+            (``Argument `limit` must be a positive integer. Received:
+            limit=0``); on an empty file, a corrupt zip, a file that is not
+            UTF-8, or a line that is not two or three tab-separated non-empty
+            columns, with a message naming the file and the 1-based line.
 
     Example:
 
@@ -91,8 +93,8 @@ def load_pairs(path, limit=None):
     >>> load_pairs(p)
     [('Go.', 'Va !'), ('Hi.', 'Salut !')]
     """
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-        raise ValueError(f"limit: expected None or a positive int, received {limit!r}")
+    if limit is not None:
+        checks.positive_int("limit", limit)
     label, data = _read_text_bytes(path)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]  # UTF-8 byte order mark
@@ -127,6 +129,10 @@ def load_pairs(path, limit=None):
 
 def bundled_corpora():
     """The names of the corpora shipped with the package, sorted.
+
+    Returns:
+        A list of folder names under ``tf_lstm/translation/corpora/`` that
+        hold a ``train.tsv``; each is a valid `load_bundled` name.
 
     Example:
 
@@ -222,9 +228,16 @@ def download(name_or_url, cache_dir=None, sha256=None, *, progress=True, timeout
         The `pathlib.Path` of the cached file (pass it to `load_pairs`).
 
     Raises:
-        ValueError: on an unknown name, a malformed `sha256`, a checksum
-            mismatch, or a corrupt or truncated zip archive.
+        ValueError: on an unknown `name_or_url` or a malformed `sha256`
+            (``Argument `sha256` must be 64 hexadecimal digits. Received:
+            ...``), and on a checksum mismatch or a corrupt or truncated
+            archive, naming the URL; nothing is then written to the cache.
         OSError: if the download itself fails.
+
+    Example (not run: it needs the network):
+
+        path = download("fra-eng")      # ~/.cache/tf_lstm/fra-eng.zip
+        pairs = load_pairs(path)
     """
     if name_or_url in ARCHIVES:
         url = ARCHIVES[name_or_url]["url"]
@@ -232,12 +245,13 @@ def download(name_or_url, cache_dir=None, sha256=None, *, progress=True, timeout
     elif str(name_or_url).startswith(("http://", "https://")):
         url = name_or_url
     else:
-        raise ValueError(f"name_or_url: expected one of {sorted(ARCHIVES)} or an http(s) URL, "
-                         f"received {name_or_url!r}")
+        raise ValueError(f"Argument `name_or_url` must be one of {sorted(ARCHIVES)} or an "
+                         f"http(s) URL. Received: name_or_url={name_or_url!r}")
     if sha256 is not None:
         sha256 = str(sha256).lower()
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-            raise ValueError(f"sha256: expected 64 hex digits, received {sha256!r}")
+            raise ValueError("Argument `sha256` must be 64 hexadecimal digits. "
+                             f"Received: sha256={sha256!r}")
     cache = Path(cache_dir).expanduser() if cache_dir is not None else DEFAULT_CACHE_DIR
     target = cache / url.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
     if target.exists():
@@ -280,16 +294,17 @@ def download(name_or_url, cache_dir=None, sha256=None, *, progress=True, timeout
     return target
 
 
-def _size(value, what, groups):
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{what}: expected an int count or a float fraction, received {value!r}")
+def _size(name, value, pairs):
+    """The number of pairs `value` asks for: a count, or a fraction of `pairs`."""
     if isinstance(value, float):
         if not 0.0 <= value < 1.0:
-            raise ValueError(f"{what}: expected a fraction in [0, 1), received {value}")
-        return round(value * groups)
-    if value < 0:
-        raise ValueError(f"{what}: expected a count >= 0, received {value}")
-    return value
+            raise ValueError(f"Argument `{name}` must be a fraction in [0, 1) or a count of "
+                             f"pairs. Received: {name}={value!r}")
+        return round(value * pairs)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"Argument `{name}` must be an int count of pairs or a float "
+                        f"fraction. Received: {name}={value!r}")
+    return checks.non_negative_int(name, value)
 
 
 def split_pairs(pairs, valid=0.05, test=0.05, seed=0):
@@ -315,8 +330,14 @@ def split_pairs(pairs, valid=0.05, test=0.05, seed=0):
 
     Raises:
         TypeError: if `valid` or `test` is not an int or a float.
-        ValueError: if a size is negative or a fraction is not below 1, or if
-            `valid` + `test` leave no pair for training.
+        ValueError: if a count is negative or a fraction is not in [0, 1), or
+            if `valid` and `test` together leave no pair for training (since
+            a held-out split never takes more than it asks, at least one
+            English sentence is then left for training).
+
+    Warns:
+        UserWarning: when whole English-sentence groups cannot fill a
+            held-out split exactly; the message gives both sizes.
 
     Example:
 
@@ -328,10 +349,11 @@ def split_pairs(pairs, valid=0.05, test=0.05, seed=0):
     []
     """
     groups = collections.Counter(en for en, _ in pairs)
-    n_valid, n_test = _size(valid, "valid", len(pairs)), _size(test, "test", len(pairs))
+    n_valid, n_test = _size("valid", valid, len(pairs)), _size("test", test, len(pairs))
     if n_valid + n_test >= len(pairs):
-        raise ValueError(f"valid + test: expected fewer than the {len(pairs)} pairs, "
-                         f"received {n_valid} + {n_test}")
+        raise ValueError(f"Arguments `valid` and `test` must together ask for fewer than the "
+                         f"{len(pairs)} pairs. Received: valid={valid!r} and test={test!r} "
+                         f"({n_valid} + {n_test} pairs)")
     english = sorted(groups)
     random.Random(seed).shuffle(english)
     side = {}
@@ -346,9 +368,6 @@ def split_pairs(pairs, valid=0.05, test=0.05, seed=0):
             name, asked = ("test", n_test) if label == 2 else ("valid", n_valid)
             warnings.warn(f"{name}: {asked} pairs requested, {asked - wanted} taken "
                           "(whole English-sentence groups only)", UserWarning, stacklevel=2)
-    if len(side) == len(groups):
-        raise ValueError(f"valid + test: {n_valid} + {n_test} pairs leave no English "
-                         "sentence for training")
     out = ([], [], [])
     for pair in pairs:
         out[side.get(pair[0], 0)].append(tuple(pair))

@@ -83,6 +83,11 @@ def greedy_decode(step_fn, initial_state, start_id, end_id, max_length):
         `lengths` int32 `(batch,)`, the tokens generated, the end token
         included (`max_length` for a sentence that never ended).
 
+    Raises:
+        TypeError: if `step_fn` is not callable.
+        ValueError: if `initial_state` holds no tensor or a scalar, or an id
+            or `max_length` is not a non-negative (positive) integer.
+
     Example:
 
     >>> table = tf.one_hot([3, 3, 2, 2], 4)  # start 1 -> 3 -> end 2
@@ -144,6 +149,28 @@ def beam_search(step_fn, initial_state, start_id, end_id, max_length,
         `tokens` int32 `(batch, max_length)`, padded with `PAD_ID` (0) after the
         end token; `lengths` int32 `(batch,)`, the end token included;
         `scores` float32 `(batch,)`, `log P(tokens) / lp(lengths)`.
+
+    Raises:
+        TypeError, ValueError: as `greedy_decode`, and a ValueError if
+            `beam_width` is not a positive integer or `length_penalty` not a
+            non-negative finite number.
+
+    Example: P(A) = 0.6 but P(A, end) = 0.6 * 0.5, while P(B, end) = 0.4 * 0.9,
+    so greedy decoding says "A" and a beam of 2 finds "B" (ids: start 1, end
+    2, A 3, B 4).
+
+    >>> probs = tf.constant([[0.0] * 5,                # row = the previous token
+    ...                      [0, 0, 0, 0.6, 0.4],      # after start
+    ...                      [0.0] * 5,
+    ...                      [0, 0, 0.5, 0.5, 0],      # after A
+    ...                      [0, 0, 0.9, 0.1, 0]])     # after B
+    >>> step_fn = lambda tokens, state: (tf.math.log(tf.gather(probs, tokens) + 1e-9), state)
+    >>> greedy_decode(step_fn, tf.zeros((1, 1)), 1, 2, max_length=3)[0].numpy().tolist()
+    [[3, 2, 0]]
+    >>> tokens, lengths, scores = beam_search(step_fn, tf.zeros((1, 1)), 1, 2, max_length=3,
+    ...                                       beam_width=2, length_penalty=0.0)
+    >>> tokens.numpy().tolist(), round(float(tf.exp(scores[0])), 2)
+    ([[4, 2, 0]], 0.36)
     """
     state, start_id, end_id, max_length = _checked(
         step_fn, initial_state, start_id, end_id, max_length)

@@ -27,6 +27,17 @@ class Scores:
 def corpus_scores(hypotheses, references):
     """BLEU and chrF of `hypotheses` against one reference each.
 
+    Args:
+        hypotheses: a list of translated strings.
+        references: a list of as many reference strings.
+
+    Returns:
+        `(bleu, chrf, signature)`: sacreBLEU's corpus BLEU and chrF (0-100)
+        and the BLEU signature that says how it was computed.
+
+    Raises:
+        ValueError: if the lists are empty or differ in length.
+
     Example:
 
     >>> bleu, chrf, _ = corpus_scores(["Il fait beau ."], ["Il fait beau ."])
@@ -50,9 +61,15 @@ def evaluate(translator, pairs, beam_width=1, length_penalty=0.6):
         translator: a `tf_lstm.translation.inference.StringTranslator`.
         pairs: list of `(english, french)`.
         beam_width: 1 for greedy decoding, else beam search.
+        length_penalty: the beam search's GNMT length penalty exponent.
 
     Returns:
-        `(Scores, hypotheses)`.
+        `(Scores, hypotheses)`: the scores and the list of translations. The
+        decoding function is traced once before the timing starts.
+
+    Raises:
+        ValueError: on empty `pairs` or a bad `beam_width` (from
+            `StringTranslator.translate`).
     """
     english = [e for e, _ in pairs]
     # Trace the decoding function once, outside the timing.

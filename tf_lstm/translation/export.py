@@ -25,7 +25,18 @@ from tf_lstm.translation.model import Translator  # noqa: F401  (registers the c
 
 
 def save_keras(model, path):
-    """Save `model` to a `.keras` file atomically."""
+    """Save `model` to a `.keras` file atomically.
+
+    Args:
+        model: a `Translator`.
+        path: the destination, ending in ``.keras``.
+
+    Returns:
+        `path` as a `pathlib.Path`.
+
+    Raises:
+        ValueError: if `path` does not end in ``.keras``.
+    """
     path = Path(path)
     if path.suffix != ".keras":
         raise ValueError(f"Argument `path` must end in .keras. Received: path={path!s}")
@@ -33,7 +44,17 @@ def save_keras(model, path):
 
 
 def load_keras(path):
-    """Load a `Translator` saved by `save_keras`."""
+    """Load a `Translator` saved by `save_keras`.
+
+    Args:
+        path: an existing ``.keras`` file.
+
+    Returns:
+        The `Translator`, compiled as it was saved.
+
+    Raises:
+        FileNotFoundError: if `path` is not a file.
+    """
     if not Path(path).is_file():
         raise FileNotFoundError(f"Argument `path` must be an existing .keras file. "
                                 f"Received: path={path!s}")
@@ -41,7 +62,22 @@ def load_keras(path):
 
 
 def export_saved_model(model, path, length_penalty=0.6):
-    """Export strings-in/strings-out signatures of `model` to the folder `path`."""
+    """Export strings-in/strings-out signatures of `model` to the folder `path`.
+
+    The folder is written beside `path` and renamed into place, replacing an
+    earlier export only once the new one is complete.
+
+    Args:
+        model: a `Translator`.
+        path: the SavedModel folder.
+        length_penalty: the length penalty baked into the "beam4" signature.
+
+    Returns:
+        `path` as a `pathlib.Path`. Load it with ``import tensorflow_text``
+        then ``tf.saved_model.load(path)``; ``signatures["serving_default"]``
+        (greedy) and ``signatures["beam4"]`` take ``texts``, a string tensor
+        `(batch,)`, and return French strings `(batch,)`.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     module = StringTranslator(model)

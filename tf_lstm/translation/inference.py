@@ -41,6 +41,18 @@ class StringTranslator(tf.Module):
 
     Args:
         model: a trained `tf_lstm.translation.model.Translator`.
+
+    Attributes:
+        greedy: a `tf.function` of a string tensor `(batch,)` returning the
+            greedy translations `(batch,)` ("" for an empty sentence).
+        beam: a `tf.function` `(texts, beam_width, length_penalty)`, the
+            same with a beam search (one trace per width and penalty).
+
+    Example:
+
+        translator = StringTranslator(model)
+        translator.translate(["He slept."])            # ['Il a dormi.']
+        translator.translate(["He slept."], beam_width=4)
     """
 
     def __init__(self, model):
@@ -54,7 +66,15 @@ class StringTranslator(tf.Module):
         self.beam = tf.function(self._beam)
 
     def source_ids(self, texts):
-        """Normalised, vectorised and truncated source ids `(batch, S)`, 0-padded."""
+        """Normalised, vectorised and truncated source ids.
+
+        Args:
+            texts: a string tensor `(batch,)`.
+
+        Returns:
+            int64 `(batch, S)`, 0-padded, `S <= max_length`; unknown words
+            are `UNK_ID`.
+        """
         ids = self.source_vectorizer(_normalize(texts))          # ragged (batch, None)
         return ids[:, :self.max_length].to_tensor(0)             # (batch, S)
 
@@ -89,8 +109,22 @@ class StringTranslator(tf.Module):
     def translate(self, texts, beam_width=1, length_penalty=0.6, batch_size=256):
         """Translate a list of English sentences; beam_width=1 means greedy.
 
+        Args:
+            texts: a list of non-empty English strings (see `check_texts`).
+            beam_width: positive int; 1 is greedy decoding.
+            length_penalty: the beam search's GNMT length penalty exponent.
+            batch_size: positive int, sentences decoded together.
+
         Returns:
             A list of French strings, one per input.
+
+        Raises:
+            TypeError, ValueError: as `check_texts`; ValueError if
+                `beam_width` or `batch_size` is not a positive integer.
+
+        Warns:
+            UserWarning: for sentences longer than `max_length` tokens,
+                which are truncated.
         """
         texts = self.check_texts(texts)
         checks.positive_int("beam_width", beam_width)
@@ -104,7 +138,22 @@ class StringTranslator(tf.Module):
         return results
 
     def check_texts(self, texts):
-        """Validate `texts` (see the module docstring); warn about truncation."""
+        """Validate `texts` (see the module docstring); warn about truncation.
+
+        Args:
+            texts: a list (or other iterable) of strings.
+
+        Returns:
+            `texts` as a list.
+
+        Raises:
+            TypeError: if `texts` is one string, or holds a non-string
+                (the message gives its index).
+            ValueError: if a sentence is empty or whitespace only (its index).
+
+        Warns:
+            UserWarning: naming the sentences longer than `max_length` tokens.
+        """
         if isinstance(texts, str):
             raise TypeError("Argument `texts` must be a list of strings, not one "
                             f"string. Received: texts={texts!r:.60}")
@@ -128,9 +177,15 @@ class StringTranslator(tf.Module):
     def attention(self, text):
         """Greedy-translate one sentence and return its attention weights.
 
+        Args:
+            text: one English sentence.
+
         Returns:
             `(source_tokens, target_tokens, weights)`; `weights[t, s]` is how
             much target token t attended to source token s (rows sum to 1).
+
+        Raises:
+            TypeError, ValueError: as `check_texts`.
         """
         self.check_texts([text])
         source = self.source_ids(tf.constant([text]))            # (1, S)

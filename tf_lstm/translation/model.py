@@ -44,6 +44,15 @@ class LuongAttention(keras.layers.Layer):
     Returns:
         `(context, weights)`: `(batch, target_steps, units)` and
         `(batch, target_steps, source_steps)`, each row of weights summing to 1.
+
+    Example:
+
+    >>> import numpy as np
+    >>> query, memory = np.ones((2, 3, 4), "float32"), np.ones((2, 5, 4), "float32")
+    >>> mask = np.array([[True] * 5, [True, True, False, False, False]])
+    >>> context, weights = LuongAttention()(query, memory, mask)
+    >>> tuple(context.shape), np.asarray(weights[1, 0]).round(2).tolist()
+    ((2, 3, 4), [0.5, 0.5, 0.0, 0.0, 0.0])
     """
 
     def __init__(self, **kwargs):
@@ -81,6 +90,16 @@ class Translator(keras.Model):
 
     Returns:
         logits `(batch, T, target vocabulary size)`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from tf_lstm.translation.config import TranslatorConfig
+    >>> reserved = ["", "[UNK]", "[START]", "[END]"]
+    >>> model = Translator(reserved + ["hi"], reserved + ["salut"],
+    ...                    TranslatorConfig(embedding_dim=4, units=8))
+    >>> tuple(model((np.array([[4, 0]]), np.array([[2, 4, 0]]))).shape)
+    (1, 3, 5)
     """
 
     def __init__(self, source_vocabulary, target_vocabulary, config=None, **kwargs):
@@ -104,7 +123,17 @@ class Translator(keras.Model):
         self.logits = keras.layers.Dense(len(self.target_vocabulary))
 
     def encode(self, source_ids, training=False):
-        """Encode source ids; returns the decoder's initial state (a dict)."""
+        """Encode source ids into the decoder's initial state.
+
+        Args:
+            source_ids: int `(batch, S)`, 0 = padding.
+            training: whether dropout is on.
+
+        Returns:
+            A dict: "h" and "c" `(batch, units)`, the encoder's final states;
+            "memory" `(batch, S, units)`, its outputs for attention; "mask"
+            bool `(batch, S)`, False at padding.
+        """
         mask = ops.not_equal(source_ids, PAD_ID)                 # (batch, S)
         x = self.embedding_dropout(self.source_embedding(source_ids),
                                    training=training)            # (batch, S, emb)
@@ -114,8 +143,14 @@ class Translator(keras.Model):
     def decode(self, target_in, state, training=False):
         """Teacher-forced (or one-step) decoding from `state`.
 
+        Args:
+            target_in: int `(batch, T)`, starting with `[START]`; 0 = padding.
+            state: a dict from `encode` (or from a previous `decode`).
+            training: whether dropout is on.
+
         Returns:
-            `(logits (batch, T, vocab), new_state, attention (batch, T, S))`.
+            `(logits (batch, T, vocab), new_state, attention (batch, T, S))`;
+            `new_state` is `state` with the decoder's final "h" and "c".
         """
         hidden, state, weights = self._hidden(target_in, state, training)
         return self.logits(hidden), state, weights
@@ -137,6 +172,13 @@ class Translator(keras.Model):
         Padding, `[UNK]` and `[START]` are never generated (their logits are
         set to -1e9): an `[UNK]` in a translation tells the reader nothing, so
         the decoder commits to the most likely real word instead.
+
+        Args:
+            tokens: int `(batch,)`, the previous token of each sentence.
+            state: a dict from `encode` or from the previous step.
+
+        Returns:
+            `(logits (batch, vocab), new_state)`.
         """
         logits, state, _ = self.decode(tokens[:, None], state)
         banned = ops.sum(ops.one_hot(ops.convert_to_tensor([PAD_ID, UNK_ID, START_ID]),
@@ -158,7 +200,23 @@ class Translator(keras.Model):
 
 @keras.saving.register_keras_serializable(package="tf_lstm")
 def masked_loss(y_true, logits):
-    """Cross-entropy averaged over real (non-padding) target tokens only."""
+    """Cross-entropy averaged over real (non-padding) target tokens only.
+
+    Args:
+        y_true: int `(batch, T)` target ids, 0 = padding.
+        logits: `(batch, T, vocab)`.
+
+    Returns:
+        A scalar: the sum of the real tokens' losses over their number (1 if
+        there are none), so padding neither adds loss nor dilutes it.
+
+    Example:
+
+    >>> import numpy as np
+    >>> logits = np.log(np.array([[[0.5, 0.5], [0.9, 0.1]]], "float32"))
+    >>> round(float(masked_loss(np.array([[1, 0]]), logits)), 4)  # -log(0.5)
+    0.6931
+    """
     mask = ops.cast(ops.not_equal(y_true, PAD_ID), logits.dtype)
     losses = keras.losses.sparse_categorical_crossentropy(
         y_true, logits, from_logits=True)                        # (batch, T)
@@ -167,7 +225,19 @@ def masked_loss(y_true, logits):
 
 @keras.saving.register_keras_serializable(package="tf_lstm")
 class MaskedAccuracy(keras.metrics.Metric):
-    """Token accuracy over real target tokens (padding never counts)."""
+    """Token accuracy over real target tokens (padding never counts).
+
+    Args:
+        name: the metric's name in logs.
+
+    Example:
+
+    >>> import numpy as np
+    >>> metric = MaskedAccuracy()
+    >>> metric.update_state(np.array([[1, 2, 0]]), np.eye(3)[None, [1, 0, 0]])
+    >>> float(metric.result())  # 1 of 2 real tokens right; the padding is ignored
+    0.5
+    """
 
     def __init__(self, name="token_accuracy", **kwargs):
         super().__init__(name=name, **kwargs)
@@ -185,7 +255,14 @@ class MaskedAccuracy(keras.metrics.Metric):
 
 
 def compile_translator(model):
-    """Adam with gradient clipping, the masked loss and masked accuracy."""
+    """Compile `model` with Adam (clipnorm), `masked_loss` and `MaskedAccuracy`.
+
+    Args:
+        model: a `Translator`; its `config` gives the learning rate and clipnorm.
+
+    Returns:
+        `model`, compiled.
+    """
     c = model.config
     model.compile(optimizer=keras.optimizers.Adam(c.learning_rate, clipnorm=c.clipnorm),
                   loss=masked_loss, metrics=[MaskedAccuracy()])

@@ -42,9 +42,24 @@ class Prepared:
 def prepare(splits, config):
     """Build vocabularies from the training split and datasets for train/valid.
 
+    Pairs with a side longer than `config.max_length` tokens are left out of
+    both datasets (with a warning that counts them); nothing is truncated.
+
     Args:
         splits: dict with "train" and "valid" lists of `(english, french)`.
-        config: a `TranslatorConfig`.
+        config: a `TranslatorConfig` (vocabulary caps, `max_length`,
+            `batch_size`, `length_grouping`, `seed`).
+
+    Returns:
+        A `Prepared`: both vocabularies (built from the training split only),
+        the shuffled training and the unshuffled validation dataset, and the
+        number of real target tokens per training epoch.
+
+    Raises:
+        ValueError: if "train" or "valid" is missing or empty.
+
+    Warns:
+        UserWarning: when pairs longer than `max_length` are left out.
     """
     for name in ("train", "valid"):
         if not splits.get(name):
@@ -77,7 +92,15 @@ def prepare(splits, config):
 
 
 def build_translator(prepared, config):
-    """A compiled `Translator` for the prepared vocabularies."""
+    """A compiled `Translator` for the prepared vocabularies, its weights built.
+
+    Args:
+        prepared: what `prepare` returned.
+        config: the `TranslatorConfig`; `config.seed` seeds the weights.
+
+    Returns:
+        A `Translator`, compiled by `compile_translator`.
+    """
     keras.utils.set_random_seed(config.seed)
     model = Translator(prepared.source_vocabulary, prepared.target_vocabulary, config)
     ids = tf.ones((1, 2), tf.int64)  # 2 steps: softmax over 1 source step makes Keras warn
@@ -90,9 +113,20 @@ class TimeBudget(keras.callbacks.Callback):
 
     After each epoch, training stops if the time so far plus the longest
     epoch so far would pass the budget, so a run stays within it (unless the
-    first epoch alone is longer). The benchmark on real data trains "for at
-    most N minutes": this makes the budget explicit instead of guessing an
-    epoch count for each machine.
+    first epoch alone is longer). Training "for at most N minutes" then needs
+    no guess of an epoch count for each machine.
+
+    Args:
+        minutes: the budget, a positive number.
+
+    Raises:
+        ValueError: if `minutes` is not positive.
+
+    Example:
+
+    >>> budget = TimeBudget(minutes=30)  # model.fit(..., callbacks=[budget])
+    >>> budget.seconds  # training time so far, updated after each epoch
+    0.0
     """
 
     def __init__(self, minutes):
@@ -117,6 +151,17 @@ class TimeBudget(keras.callbacks.Callback):
 def train(model, prepared, run_dir, verbose="auto", extra_callbacks=()):
     """Fit `model`, writing checkpoints, backups and logs under `run_dir`.
 
+    Calling it again with the same `run_dir` after an interruption resumes at
+    the interrupted epoch (`keras.callbacks.BackupAndRestore`).
+
+    Args:
+        model: a compiled `Translator` (from `build_translator`).
+        prepared: what `prepare` returned.
+        run_dir: the run's folder: ``config.json``, ``best.weights.h5``,
+            ``backup/``, ``logs/`` (TensorBoard) and ``history.csv``.
+        verbose: passed to `model.fit`.
+        extra_callbacks: more Keras callbacks (e.g. a `TimeBudget`).
+
     Returns:
         The `keras.callbacks.History` of this call (after a resume, only the
         epochs run in this call).
@@ -137,23 +182,44 @@ def train(model, prepared, run_dir, verbose="auto", extra_callbacks=()):
         learning_rate_schedule(config),
         *extra_callbacks,
     ]
-    with warnings.catch_warnings():
-        # Bucketed datasets have no known length, so Keras warns at the end of
-        # every first epoch that the input "ran out of data": that is expected.
-        warnings.filterwarnings("ignore", message="Your input ran out of data")
-        return model.fit(prepared.train, validation_data=prepared.valid,
-                         epochs=config.epochs, callbacks=callbacks, verbose=verbose,
-                         shuffle=False)  # the dataset shuffles itself
+    # The datasets declare their number of batches (`pipeline.make_dataset`),
+    # so Keras knows the steps of every epoch, the first one included.
+    return model.fit(prepared.train, validation_data=prepared.valid,
+                     epochs=config.epochs, callbacks=callbacks, verbose=verbose,
+                     shuffle=False)  # the dataset shuffles itself
 
 
 def learning_rate_schedule(config):
-    """The callback that sets `learning_rate * lr_decay ** epoch` before each epoch."""
+    """The callback that sets `learning_rate * lr_decay ** epoch` before each epoch.
+
+    Args:
+        config: a `TranslatorConfig`.
+
+    Returns:
+        A `keras.callbacks.LearningRateScheduler`.
+
+    Example:
+
+    >>> schedule = learning_rate_schedule(TranslatorConfig(learning_rate=1e-3, lr_decay=0.5))
+    >>> schedule.schedule(2)
+    0.00025
+    """
     return keras.callbacks.LearningRateScheduler(
         lambda epoch: config.learning_rate * config.lr_decay ** epoch)
 
 
 def load_config(run_dir):
-    """The `TranslatorConfig` saved by `train` in `run_dir`."""
+    """The `TranslatorConfig` saved by `train` in `run_dir`.
+
+    Args:
+        run_dir: a folder `train` wrote to.
+
+    Returns:
+        A `TranslatorConfig`.
+
+    Raises:
+        FileNotFoundError: if `run_dir` holds no ``config.json``.
+    """
     path = Path(run_dir) / "config.json"
     if not path.is_file():
         raise FileNotFoundError(f"No config.json in run directory {run_dir!s}: "
@@ -176,7 +242,25 @@ def load_splits(spec):
     """`{"train", "valid", "test"}` pair lists for a `DataSpec`.
 
     Bundled corpora come with fixed splits; a file is split by
-    `tf_lstm.translation.corpus.split_pairs`, which keeps every English sentence on one side.
+    `tf_lstm.translation.corpus.split_pairs`, which keeps every English
+    sentence on one side.
+
+    Args:
+        spec: a `DataSpec`; `spec.data` is a path if one exists, else the
+            name of a bundled corpus.
+
+    Returns:
+        A dict of three lists of `(english, french)` pairs.
+
+    Raises:
+        ValueError: on an unknown corpus name, a malformed file or bad sizes
+            (see `corpus.load_bundled`, `corpus.load_pairs`, `corpus.split_pairs`).
+
+    Example:
+
+    >>> splits = load_splits(DataSpec())  # the bundled corpus
+    >>> {name: len(pairs) for name, pairs in splits.items()}
+    {'train': 20000, 'valid': 1000, 'test': 1000}
     """
     if not os.path.exists(spec.data):
         return corpus.load_bundled(spec.data)

@@ -61,14 +61,16 @@ def normalize(texts, lowercase=False):
     if isinstance(texts, str):
         return normalize([texts], lowercase)[0]
     if isinstance(texts, (list, tuple)):
-        if not all(isinstance(t, str) for t in texts):
-            raise TypeError(f"texts: expected str items, received {[type(t).__name__ for t in texts]}")
+        for index, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise TypeError(f"Argument `texts` must be a str, a list of str or a string "
+                                f"tensor. Received: texts[{index}]={text!r:.60}")
         if not texts:
             return []
         return [t.decode("utf-8") for t in normalize(tf.constant(texts), lowercase).numpy().tolist()]
     if not (tf.is_tensor(texts) and texts.dtype == tf.string):
-        raise TypeError(f"texts: expected a str, a list of str or a string tensor, "
-                        f"received {type(texts).__name__}")
+        raise TypeError("Argument `texts` must be a str, a list of str or a string tensor. "
+                        f"Received: texts={checks._short(texts)}")
     x = tf_text.normalize_utf8(texts, "NFKC")
     x = tf.strings.regex_replace(x, "[’‘]", "'")
     if lowercase:
@@ -120,6 +122,22 @@ def make_vectorizer(vocabulary):
 
     Splits on whitespace only (text is normalised before), maps unknown words
     to `UNK_ID` and returns ragged id sequences.
+
+    Args:
+        vocabulary: a token list from `build_vocabulary` (index = id).
+
+    Returns:
+        The layer: a string tensor `(batch,)` in, a ragged int64 tensor
+        `(batch, None)` out.
+
+    Raises:
+        ValueError: if `vocabulary` does not start with the reserved tokens.
+
+    Example:
+
+    >>> vectorizer = make_vectorizer(build_vocabulary(["Je mange ."]))
+    >>> vectorizer(tf.constant(["Je mange une pomme ."])).to_list()
+    [[5, 6, 1, 1, 4]]
     """
     if list(vocabulary[:len(RESERVED)]) != list(RESERVED):
         raise ValueError(f"Argument `vocabulary` must start with {list(RESERVED)}. "
@@ -131,6 +149,11 @@ def make_vectorizer(vocabulary):
 
 def encode_pairs(pairs, source_vectorizer, target_vectorizer, normalize):
     """Normalise and map `(english, french)` pairs to id sequences.
+
+    Args:
+        pairs: a list of `(english, french)` strings.
+        source_vectorizer, target_vectorizer: from `make_vectorizer`.
+        normalize: the normalisation function (usually `normalize`).
 
     Returns:
         `(source, target)` as `tf.RaggedTensor`s of int64 ids; each target
@@ -153,6 +176,16 @@ _DETOKENIZE = (
 
 def detokenize(texts):
     """Join space-separated French tokens into text (a string tensor op).
+
+    The inverse of `normalize`'s punctuation split for the French the
+    translator writes: no space before ``, . ) …``, none after ``(`` and an
+    elided word's apostrophe; French spacing before ``? ! :`` is kept.
+
+    Args:
+        texts: a string tensor of any shape.
+
+    Returns:
+        A string tensor of the same shape.
 
     Example:
 
