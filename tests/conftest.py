@@ -69,7 +69,7 @@ def tiny_model(tiny_splits):
 # `make test-quick` runs `pytest -m "not slow"`, the unit tests and doctests.
 # Slow, so only in `make test`: the notebooks, the benchmarks and the demo run
 # as a program (tests/test_cli.py and tests/test_package.py mark their own).
-SLOW_FILES = ("test_notebooks.py", "test_benchmark*.py", "test_gpu_benchmark.py")
+SLOW_FILES = ("test_benchmark*.py", "test_gpu_benchmark.py")  # notebooks: marked per test
 SLOW_TESTS = ("test_demo_runs_as_a_module",)
 
 

@@ -2,10 +2,12 @@
 
     python tools/run_notebooks.py [--fast] [--inplace] [--out DIR] NOTEBOOK...
 
---fast sets TF_LSTM_FAST=1 in the kernel (each notebook says what that
-shrinks); without it the notebooks run in full mode. --inplace writes each
-executed notebook back over itself, atomically (`make notebooks`); otherwise
-the executed copies go to --out (default: nowhere, only check they run).
+--fast (or TF_LSTM_FAST=1 in the environment) sets TF_LSTM_FAST=1 in the
+kernel (each notebook says what that shrinks); without it the notebooks run in
+full mode. --inplace writes each executed notebook back over itself,
+atomically (`make notebooks`); the committed notebooks are full-mode runs, so
+--inplace refuses the fast mode. Otherwise the executed copies go to --out
+(default: nowhere, only check they run).
 
 Each notebook runs in a fresh `python3` kernel whose working directory is the
 notebook's folder. Cells tagged `raises-exception` may raise (nbclient honours
@@ -93,7 +95,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("notebooks", nargs="+", type=pathlib.Path, metavar="NOTEBOOK")
-    parser.add_argument("--fast", action="store_true", help="run with TF_LSTM_FAST=1")
+    parser.add_argument("--fast", action="store_true",
+                        help="run with TF_LSTM_FAST=1 (the default when it is set here)")
     target = parser.add_mutually_exclusive_group()
     target.add_argument("--inplace", action="store_true",
                         help="write each executed notebook over itself")
@@ -103,15 +106,19 @@ def main(argv=None):
     missing = [str(p) for p in args.notebooks if not p.is_file()]
     if missing:
         parser.error(f"no such notebook: {', '.join(missing)}")
+    fast = args.fast or os.environ.get("TF_LSTM_FAST") == "1"
+    if fast and args.inplace:
+        parser.error("--inplace saves the committed notebooks, which are full-mode runs: "
+                     "drop --fast and unset TF_LSTM_FAST")
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
 
-    mode = "fast" if args.fast else "full"
+    mode = "fast" if fast else "full"
     for path in args.notebooks:
         start = time.perf_counter()
         print(f"{path} ({mode} mode) ...", flush=True)
         try:
-            notebook = execute_notebook(path, fast=args.fast)
+            notebook = execute_notebook(path, fast=fast)
         except (nbclient.exceptions.CellExecutionError,
                 nbclient.exceptions.CellTimeoutError,
                 nbclient.exceptions.DeadKernelError) as error:

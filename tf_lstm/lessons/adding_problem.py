@@ -126,7 +126,7 @@ class AddingConfig:
 
     units: int = 64               # size of h (and c); same for SimpleRNN and LSTM
     learning_rate: float = 1e-2   # Adam
-    clipnorm: float = 1.0         # global-norm gradient clipping (None: off)
+    clipnorm: float = 1.0         # clip each weight tensor's gradient norm (Keras clipnorm; None: off)
     batch_size: int = 64          # sequences per update
     epochs: int = 20              # passes over the training set
     n_train: int = 6400           # training sequences (epochs * n_train / batch_size updates)
