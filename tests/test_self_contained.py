@@ -20,6 +20,8 @@ TEXT_SUFFIXES = {".py", ".ipynb", ".md", ".toml", ".txt", ".cfg", ".sh", ".yml",
 # this file does not match itself.
 FORBIDDEN = ("/work" + "/shared", "/work" + "/main", "shared" + "/seed", "shared" + "/data")
 PARENT_RUN = re.compile(r"(?:\.\./)+")
+# An absolute path on one machine (a home folder, a scratch folder).
+ABSOLUTE = re.compile(r"(?<![\w.:/])/(?:home|Users|mnt|root)/\w")
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
@@ -63,6 +65,8 @@ def test_no_path_above_the_repository(path):
     text = _text(path)
     for forbidden in FORBIDDEN:
         assert forbidden not in text, f"{path.name} mentions {forbidden!r}"
+    found = ABSOLUTE.search(text)
+    assert not found, f"{path.name} names an absolute path of one machine: {found.group(0)!r}"
     for match in PARENT_RUN.finditer(text):
         tail = re.match(r"[\w.\-/]*", text[match.end():]).group(0)
         assert not _escapes_root(path, match.group(0) + tail), (

@@ -223,7 +223,7 @@ def load_config(run_dir):
     path = Path(run_dir) / "config.json"
     if not path.is_file():
         raise FileNotFoundError(f"No config.json in run directory {run_dir!s}: "
-                                "train a model there first (python -m tf_lstm train).")
+                                "train a model there first (tf-lstm train).")
     return TranslatorConfig(**json.loads(path.read_text(encoding="utf-8")))
 
 
