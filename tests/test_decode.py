@@ -81,12 +81,18 @@ def sequence_log_prob(next_lp, seq):
     return sum(next_lp(seq[:i])[tok] for i, tok in enumerate(seq))
 
 
-def brute_force(next_lp, vocab, max_length, alpha):
-    """The best (tokens, score) over every hypothesis: ended, or max_length long."""
+def brute_force(next_lp, vocab, max_length, alpha, min_length=0):
+    """The best (tokens, score) over every hypothesis: ended, or max_length long.
+
+    With `min_length`, hypotheses holding END among their first `min_length`
+    tokens are excluded.
+    """
     best = None
     for length in range(1, max_length + 1):
         for seq in itertools.product(range(vocab), repeat=length):
             if END in seq[:-1] or (seq[-1] != END and length < max_length):
+                continue
+            if END in seq[:min_length]:
                 continue
             score = sequence_log_prob(next_lp, seq) / lp(length, alpha)
             if best is None or score > best[1]:
@@ -201,15 +207,18 @@ def test_beam_finds_the_sequence_greedy_misses():
     np.testing.assert_allclose(scores, [np.log(0.36)], atol=2e-3)
 
 
+@pytest.mark.parametrize("min_length", [0, 1, 2])
 @pytest.mark.parametrize("alpha", [0.0, 0.6, 2.0])
-def test_exhaustive_beam_equals_brute_force(alpha):
+def test_exhaustive_beam_equals_brute_force(alpha, min_length):
     # beam_width = vocab ** max_length keeps every hypothesis: the search is exact.
     vocab, max_length = 4, 4
     table = np.random.default_rng(2).normal(scale=1.5, size=(vocab, vocab))
     tokens, lengths, scores = beam_search(
         markov_step(table), tf.zeros([2, 1]), START, END, max_length,
-        beam_width=vocab ** max_length, length_penalty=alpha)
-    best, best_score = brute_force(markov_next(table), vocab, max_length, alpha)
+        beam_width=vocab ** max_length, length_penalty=alpha, min_length=min_length)
+    best, best_score = brute_force(markov_next(table), vocab, max_length, alpha,
+                                   min_length)
+    assert END not in best[:min_length]
     np.testing.assert_array_equal(tokens, [padded(best, max_length)] * 2)
     np.testing.assert_array_equal(lengths, [len(best)] * 2)
     np.testing.assert_allclose(scores, [best_score] * 2, rtol=1e-5)
@@ -283,6 +292,67 @@ def test_tf_function_with_dynamic_batch_matches_eager():
     assert outputs[0].shape.as_list() == [None, 6]
 
 
+# A weak decoder: after START, END has P = 0.09 and each of the 7 words 0.13, so
+# greedy starts with a word; after a word, END has P = 0.3 and the rest is
+# spread. The empty output "END" (log 0.09 = -2.41) is more probable than any
+# sentence ("w END": log(0.13 * 0.3) / lp(2) = -2.96 at alpha 0.6): an exact
+# search returns it. This is the `--beam 1000` report of issue 16: a wide beam
+# returned "" where greedy returned text.
+WORDS = range(3, 10)
+WEAK = table_from_probs(10, {START: {END: 0.09, **{w: 0.13 for w in WORDS}},
+                             **{w: {END: 0.3, **{v: 0.1 for v in WORDS}} for w in WORDS}})
+
+
+@pytest.mark.parametrize("beam_width", [8, 10, 1000])
+def test_wide_beam_on_a_weak_model_finds_the_empty_output(beam_width):
+    # Without a minimum length the search is right to return it: it is the best
+    # hypothesis (brute force agrees), a model error rather than a search error.
+    # A beam of 8 or more keeps END at the first step (7 words + END); a beam of
+    # 2 prunes it there and ends with a sentence, as greedy does.
+    state = tf.zeros([2, 1])
+    tokens, lengths = greedy_decode(markov_step(WEAK), state, START, END, 4)
+    assert lengths.numpy().tolist() == [2, 2] and tokens[0, 0] != END  # a sentence
+    _, narrow, _ = beam_search(markov_step(WEAK), state, START, END, 4, beam_width=2)
+    assert narrow.numpy().tolist() == [2, 2]
+    tokens, lengths, scores = beam_search(markov_step(WEAK), state, START, END, 4,
+                                          beam_width=beam_width, length_penalty=0.6)
+    best, best_score = brute_force(markov_next(WEAK), 10, 4, alpha=0.6)
+    assert best == (END,)
+    np.testing.assert_array_equal(tokens, [padded(best, 4)] * 2)
+    np.testing.assert_allclose(scores, [best_score] * 2, rtol=1e-5)
+
+
+@pytest.mark.parametrize("beam_width", [1, 2, 10, 1000])
+def test_min_length_one_never_returns_the_empty_output(beam_width):
+    # Regression (issue 16): with min_length=1, as the translator decodes,
+    # no beam width returns END first; the answer is the best real sentence.
+    state = tf.zeros([2, 1])
+    tokens, lengths, scores = beam_search(markov_step(WEAK), state, START, END, 4,
+                                          beam_width=beam_width, length_penalty=0.6,
+                                          min_length=1)
+    assert np.all(tokens[:, 0] != END) and np.all(lengths >= 2)
+    if beam_width > 1:  # wide enough to be exact on this chain
+        best, best_score = brute_force(markov_next(WEAK), 10, 4, alpha=0.6, min_length=1)
+        np.testing.assert_array_equal(tokens, [padded(best, 4)] * 2)
+        np.testing.assert_allclose(scores, [best_score] * 2, rtol=1e-5)
+    # The scores stay the model's log-probabilities: END is not renormalised away.
+    log_p = sequence_log_prob(markov_next(WEAK), tuple(tokens[0, :lengths[0]].numpy()))
+    np.testing.assert_allclose(scores[0], log_p / lp(int(lengths[0]), 0.6), rtol=1e-5)
+
+
+def test_greedy_with_min_length_takes_the_best_other_token():
+    # START's arg-max is END; with min_length=1 greedy takes the runner-up, A.
+    table = table_from_probs(5, {START: {END: 0.5, A: 0.3, B: 0.2}, A: {END: 0.9}})
+    tokens, lengths = greedy_decode(markov_step(table), tf.zeros([1, 1]), START, END, 4)
+    np.testing.assert_array_equal(tokens, [[END, 0, 0, 0]])
+    tokens, lengths = greedy_decode(markov_step(table), tf.zeros([1, 1]), START, END, 4,
+                                    min_length=1)
+    np.testing.assert_array_equal(tokens, [[A, END, 0, 0]])
+    tokens, lengths = greedy_decode(markov_step(table), tf.zeros([1, 1]), START, END, 4,
+                                    min_length=3)
+    assert tokens[0, :3].numpy().tolist().count(END) == 0 and lengths[0] == 4
+
+
 STEP = markov_step(MYOPIC)
 STATE = tf.zeros([1, 1])
 
@@ -323,6 +393,13 @@ BAD = {
                           r"`start_id` must be a non-negative integer. Received: start_id=-1"),
     "end_id float": (beam(end_id=2.0), ValueError,
                      r"`end_id` must be a non-negative integer. Received: end_id=2.0"),
+    "min_length negative": (greedy(min_length=-1), ValueError,
+                            r"`min_length` must be a non-negative integer. "
+                            r"Received: min_length=-1"),
+    "min_length float": (beam(min_length=1.0), ValueError, r"min_length=1.0"),
+    "min_length not below max_length": (
+        beam(min_length=4), ValueError,
+        r"`min_length` must be smaller than `max_length`.*min_length=4, max_length=4"),
     "step_fn not callable": (greedy(step_fn="decoder"), TypeError,
                              r"`step_fn` must be callable.*Received: step_fn='decoder'"),
     "empty state": (beam(initial_state=()), ValueError,

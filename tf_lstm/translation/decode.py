@@ -31,6 +31,28 @@ where L counts the generated tokens, the end token included.
 favour longer outputs. As in GNMT, the search itself keeps the top beams by raw
 log-probability; the penalty only ranks the final hypotheses.
 
+The empty hypothesis and `min_length`. A hypothesis whose first token is
+`end_id` is the empty output, with ``log P = log P(end | start)``, one term
+only. A weak model spreads its probability over thousands of words, so every
+real sentence pays that cost at each of its tokens, and the empty hypothesis
+is often the most probable output of all, even after length normalisation
+(ranked first by an exact search: Stahlberg & Byrne, 2019, "On NMT Search
+Errors and Model Errors: Cat Got Your Tongue?"). Greedy decoding rarely sees
+it, since `end_id` is seldom the arg-max first token; a wide beam keeps it
+from the first step and returns it. That is a model error found by a better
+search, not a search error. The rule that fixes it is a minimum length:
+``min_length=n`` forbids `end_id` at the first `n` steps (its log-probability
+becomes -inf there; the other tokens keep their model log-probabilities, not
+renormalised). Both decoders take it; the translator
+(`tf_lstm.translation.inference`) uses ``min_length=1``, so a sentence is
+never translated to the empty string, by greedy decoding or by any beam.
+The default 0 is the unconstrained search, which the tests compare with
+brute force.
+
+Beams that cannot be filled (``beam_width`` above the number of hypotheses
+with a finite score, e.g. at the first step when ``beam_width > vocab``)
+start at -inf: they never win, and never keep the loop running.
+
 Both functions are one `tf.while_loop`, so they run eagerly and inside
 `tf.function` (a SavedModel signature, say) with a dynamic batch size, and stop
 as soon as every hypothesis has ended.
@@ -46,7 +68,33 @@ from tf_lstm import checks
 PAD_ID = 0  # written after the end token, and fed to `step_fn` for ended hypotheses
 
 
-def _checked(step_fn, initial_state, start_id, end_id, max_length):
+def check_length_penalty(length_penalty):
+    """Return `length_penalty` as a float, or raise.
+
+    Args:
+        length_penalty: the GNMT length-penalty exponent.
+
+    Returns:
+        It, as a Python float.
+
+    Raises:
+        ValueError: if it is not a non-negative finite number (bools refused).
+    """
+    if (isinstance(length_penalty, bool) or not isinstance(length_penalty, numbers.Real)
+            or not math.isfinite(length_penalty) or length_penalty < 0):
+        raise ValueError(
+            "Argument `length_penalty` must be a non-negative finite number. "
+            f"Received: length_penalty={checks._short(length_penalty)}")
+    return float(length_penalty)
+
+
+def _end_allowed(t, min_length, end_id, vocab):
+    """`(vocab,)` bool: False at `end_id` while `t < min_length` (see module docstring)."""
+    is_end = tf.equal(tf.range(vocab), end_id)                   # (vocab,)
+    return ~(is_end & (t < min_length))
+
+
+def _checked(step_fn, initial_state, start_id, end_id, max_length, min_length):
     """Validate the arguments both decoders share; return them, state as tensors."""
     if not callable(step_fn):
         raise TypeError(
@@ -60,12 +108,18 @@ def _checked(step_fn, initial_state, start_id, end_id, max_length):
             "Argument `initial_state` must be a nested structure of tensors, at "
             "least one, each with batch as its first axis. Received: initial_state="
             f"{tf.nest.map_structure(checks._short, initial_state)}")
+    max_length = checks.positive_int("max_length", max_length)
+    min_length = checks.non_negative_int("min_length", min_length)
+    if min_length >= max_length:
+        raise ValueError(
+            "Argument `min_length` must be smaller than `max_length` (the end "
+            "token must be possible at some step). Received: "
+            f"min_length={min_length}, max_length={max_length}")
     return (state, checks.non_negative_int("start_id", start_id),
-            checks.non_negative_int("end_id", end_id),
-            checks.positive_int("max_length", max_length))
+            checks.non_negative_int("end_id", end_id), max_length, min_length)
 
 
-def greedy_decode(step_fn, initial_state, start_id, end_id, max_length):
+def greedy_decode(step_fn, initial_state, start_id, end_id, max_length, min_length=0):
     """Decode by taking the most probable token at every step.
 
     Args:
@@ -76,6 +130,9 @@ def greedy_decode(step_fn, initial_state, start_id, end_id, max_length):
         start_id: non-negative int, the token fed at the first step.
         end_id: non-negative int, the token that ends a sentence.
         max_length: positive int, the most tokens generated per sentence.
+        min_length: non-negative int below `max_length`: `end_id` cannot be
+            generated at the first `min_length` steps (1: never an empty
+            output; see the module docstring).
 
     Returns:
         `(tokens, lengths)`: `tokens` int32 `(batch, max_length)`, the generated
@@ -85,8 +142,9 @@ def greedy_decode(step_fn, initial_state, start_id, end_id, max_length):
 
     Raises:
         TypeError: if `step_fn` is not callable.
-        ValueError: if `initial_state` holds no tensor or a scalar, or an id
-            or `max_length` is not a non-negative (positive) integer.
+        ValueError: if `initial_state` holds no tensor or a scalar, an id
+            or `min_length` is not a non-negative integer, `max_length` not a
+            positive one, or `min_length >= max_length`.
 
     Example:
 
@@ -97,13 +155,15 @@ def greedy_decode(step_fn, initial_state, start_id, end_id, max_length):
     >>> tokens.numpy().tolist(), lengths.numpy().tolist()
     ([[3, 2, 0, 0], [3, 2, 0, 0]], [2, 2])
     """
-    state, start_id, end_id, max_length = _checked(
-        step_fn, initial_state, start_id, end_id, max_length)
+    state, start_id, end_id, max_length, min_length = _checked(
+        step_fn, initial_state, start_id, end_id, max_length, min_length)
     batch = tf.shape(tf.nest.flatten(state)[0])[0]
     positions = tf.range(max_length)                              # (max_length,)
 
     def step(t, tokens, state, finished, lengths, outputs):
         logits, state = step_fn(tokens, state)                    # (batch, vocab)
+        allowed = _end_allowed(t, min_length, end_id, tf.shape(logits)[-1])  # (vocab,)
+        logits = tf.where(allowed, logits, tf.cast(float("-inf"), logits.dtype))
         best = tf.argmax(logits, axis=-1, output_type=tf.int32)   # (batch,)
         best = tf.where(finished, PAD_ID, best)
         lengths = tf.where(finished, lengths, t + 1)
@@ -126,7 +186,7 @@ def greedy_decode(step_fn, initial_state, start_id, end_id, max_length):
 
 
 def beam_search(step_fn, initial_state, start_id, end_id, max_length,
-                beam_width=4, length_penalty=0.6):
+                beam_width=4, length_penalty=0.6, min_length=0):
     """Decode with a beam search; return the best hypothesis of each sentence.
 
     Args:
@@ -143,6 +203,9 @@ def beam_search(step_fn, initial_state, start_id, end_id, max_length,
         length_penalty: non-negative float, the exponent of the GNMT length
             penalty used to rank the final hypotheses (see the module
             docstring); 0 ranks by raw log-probability.
+        min_length: non-negative int below `max_length`: `end_id` cannot be
+            generated at the first `min_length` steps (1: never an empty
+            output; see the module docstring).
 
     Returns:
         `(tokens, lengths, scores)` of the best hypothesis per sentence:
@@ -172,14 +235,10 @@ def beam_search(step_fn, initial_state, start_id, end_id, max_length,
     >>> tokens.numpy().tolist(), round(float(tf.exp(scores[0])), 2)
     ([[4, 2, 0]], 0.36)
     """
-    state, start_id, end_id, max_length = _checked(
-        step_fn, initial_state, start_id, end_id, max_length)
+    state, start_id, end_id, max_length, min_length = _checked(
+        step_fn, initial_state, start_id, end_id, max_length, min_length)
     beam = checks.positive_int("beam_width", beam_width)
-    if (isinstance(length_penalty, bool) or not isinstance(length_penalty, numbers.Real)
-            or not math.isfinite(length_penalty) or length_penalty < 0):
-        raise ValueError(
-            "Argument `length_penalty` must be a non-negative finite number. "
-            f"Received: length_penalty={checks._short(length_penalty)}")
+    length_penalty = check_length_penalty(length_penalty)
     batch = tf.shape(tf.nest.flatten(state)[0])[0]
     state = tf.nest.map_structure(
         lambda s: tf.repeat(s, beam, axis=0), state)              # (batch * beam, ...)
@@ -191,6 +250,7 @@ def beam_search(step_fn, initial_state, start_id, end_id, max_length,
         logits, state = step_fn(tokens, state)                    # (batch * beam, vocab)
         vocab = tf.shape(logits)[-1]
         step_lp = tf.nn.log_softmax(tf.cast(logits, tf.float32))  # (batch * beam, vocab)
+        step_lp = tf.where(_end_allowed(t, min_length, end_id, vocab), step_lp, neg_inf)
         step_lp = tf.reshape(step_lp, [batch, beam, vocab])       # (batch, beam, vocab)
         # A finished beam has one continuation, at zero cost: its score stays.
         only_end = tf.one_hot(end_id, vocab, on_value=0.0, off_value=neg_inf)  # (vocab,)
