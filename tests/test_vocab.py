@@ -102,6 +102,34 @@ def test_targets_are_framed_by_start_and_end():
                                    for w in ("I", "eat", ".")]
 
 
+def test_case_fallback_tries_lower_then_capitalised_and_keeps_known_tokens():
+    vectorizer = vocab.make_vectorizer(vocab.build_vocabulary(
+        ["Where is Élise ?", "where", "We are", "WE"]))
+    words = vectorizer.get_vocabulary()
+    ids = vocab.ids_with_case_fallback(vectorizer, tf.constant(
+        ["WHERE IS ÉLISE ?", "élise", "WE are", "we", "NOPE Élise", ""])).to_list()
+    as_words = [[words[i] for i in row] for row in ids]
+    assert as_words == [["where", "is", "Élise", "?"],  # lower-case form known first
+                        ["Élise"],                       # capitalised, accent included
+                        ["WE", "are"],                   # a known token is kept as is
+                        ["We"],                          # "we" unknown, "We" known
+                        ["[UNK]", "Élise"],
+                        []]
+    plain = vectorizer(tf.constant(["Where is Élise ?"])).to_list()
+    assert vocab.ids_with_case_fallback(
+        vectorizer, tf.constant(["Where is Élise ?"])).to_list() == plain
+
+
+def test_case_fallback_in_a_tf_function():
+    vectorizer = vocab.make_vectorizer(vocab.build_vocabulary(["Where did he go ?"]))
+    fn = tf.function(lambda t: vocab.ids_with_case_fallback(vectorizer, t).to_tensor(),
+                     input_signature=[tf.TensorSpec([None], tf.string)])
+    np_ids = fn(tf.constant(["WHERE DID HE GO ?", "where"])).numpy().tolist()
+    assert np_ids == [vectorizer(["Where did he go ?"]).to_list()[0],
+                      [vectorizer(["Where"]).to_list()[0][0], 0, 0, 0, 0]]
+    assert fn(tf.constant([""])).shape == (1, 0)
+
+
 # --- detokenize ---------------------------------------------------------------
 def test_detokenize_reattaches_punctuation_and_elisions():
     out = vocab.detokenize(tf.constant(["Je n' aime pas l' eau , moi .",

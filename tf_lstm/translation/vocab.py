@@ -147,6 +147,53 @@ def make_vectorizer(vocabulary):
         vocabulary=list(vocabulary[2:]))  # the layer adds "" and "[UNK]" itself
 
 
+def _capitalise(tokens):
+    """Upper-case the first character of each (non-empty) token of a string tensor."""
+    first = tf.strings.substr(tokens, 0, 1, unit="UTF8_CHAR")
+    rest = tf.strings.substr(tokens, 1, 2**31 - 2, unit="UTF8_CHAR")  # to the end
+    return tf.strings.upper(first, encoding="utf-8") + rest
+
+
+def ids_with_case_fallback(vectorizer, texts):
+    """Ids of normalised `texts`; an unknown token is tried lower-cased, then capitalised.
+
+    The vocabulary keeps case, so "WHERE" (all capitals) or "where" (a
+    lower-case first word) would be `[UNK]` though "Where" is known. Each
+    token that maps to `UNK_ID` is looked up again as its lower-cased form
+    ("where"), then as that form with its first letter upper-cased ("Where");
+    the first known form gives the id. Known tokens are never changed. All
+    TensorFlow ops, so a SavedModel does the same.
+
+    Args:
+        vectorizer: from `make_vectorizer`.
+        texts: a string tensor `(batch,)` of normalised sentences.
+
+    Returns:
+        A ragged int64 tensor `(batch, None)`: one id per whitespace token,
+        `UNK_ID` for a token unknown in all three forms.
+
+    Example:
+
+    >>> vectorizer = make_vectorizer(build_vocabulary(["Where did he go ?", "he did"]))
+    >>> ids_with_case_fallback(vectorizer, tf.constant(["WHERE DID HE GO ?",
+    ...                                                 "Where did he go ?"])).to_list()
+    [[7, 4, 5, 8, 6], [7, 4, 5, 8, 6]]
+    >>> ids_with_case_fallback(vectorizer, tf.constant(["where ZZZ"])).to_list()
+    [[7, 1]]
+    """
+    tokens = tf.strings.split(texts)                              # ragged (batch, None)
+    flat = tokens.flat_values                                     # (tokens,)
+    lower = tf.strings.lower(flat, encoding="utf-8")
+
+    def lookup(words):  # one whitespace-free token per row, so one id per row
+        return vectorizer(words).flat_values                     # (tokens,)
+
+    ids = lookup(flat)
+    for variant in (lower, _capitalise(lower)):
+        ids = tf.where(tf.equal(ids, UNK_ID), lookup(variant), ids)
+    return tokens.with_flat_values(ids)                           # (batch, None)
+
+
 def encode_pairs(pairs, source_vectorizer, target_vectorizer, normalize):
     """Normalise and map `(english, french)` pairs to id sequences.
 
