@@ -29,14 +29,25 @@ def test_unknown_words_map_to_unk(translator):
 
 
 @pytest.mark.parametrize("texts,error,pattern", [
-    (["He slept.", ""], ValueError, "empty or whitespace-only sentence at index 1"),
-    (["   \t"], ValueError, "at index 0"),
-    (["He slept.", 42], TypeError, "item 1 is int"),
-    ("He slept.", TypeError, "must be a list of strings, not one string"),
+    (["He slept.", 42], TypeError, r"must be a list of str; item 1 is int \(42\)"),
+    ([b"He slept."], TypeError, r"item 0 is bytes \(b'He slept.'\): decode it first"),
+    (["He slept.", None], TypeError, r"item 1 is None$"),
+    ("He slept.", TypeError, r"must be a list of str, not one str: wrap it in a list"),
+    (b"He slept.", TypeError, r"not bytes: decode it first"),
+    (None, TypeError, r"must be a list of str. Received: texts=None \(NoneType\)"),
+    (["ok", "\udcff"], ValueError, r"item 1 is not valid Unicode text"),
 ])
 def test_bad_sentences_get_clear_errors(translator, texts, error, pattern):
     with pytest.raises(error, match=pattern):
         translator.translate(texts)
+
+
+def test_blank_sentences_translate_to_blank(translator):
+    # Line in, line out: blank in, blank out, as the SavedModel signature does.
+    out = translator.translate(["He slept.", "", "   \t", "\u3000"])
+    assert out[1:] == ["", "", ""] and out[0] != ""
+    assert translator.translate([""], beam_width=3) == [""]
+    assert translator.translate([]) == []
 
 
 def test_too_long_input_warns_and_is_truncated(translator):
@@ -50,6 +61,31 @@ def test_too_long_input_warns_and_is_truncated(translator):
 def test_the_graph_signature_returns_empty_for_empty_input(translator):
     out = translator.greedy(tf.constant(["He slept.", "  "])).numpy()
     assert out[1] == b""
+    # A batch of nothing but blanks still runs (one padding column).
+    assert translator.greedy(tf.constant(["", " "])).numpy().tolist() == [b"", b""]
+
+
+def test_case_falls_back_to_a_known_form(translator):
+    ids = translator.source_ids(tf.constant(["WHERE DID THIS MAN EAT?",
+                                             "Where did this man eat?",
+                                             "where did this man eat?"])).numpy()
+    assert 1 not in ids[1].tolist()  # every word known in its usual case
+    np.testing.assert_array_equal(ids[0], ids[1])
+    np.testing.assert_array_equal(ids[2], ids[1])
+
+
+def test_mostly_unknown_sentences_warn_with_index_and_share(translator, recwarn):
+    translator.translate(["He slept.", "😀 😀 😀 .", "你好世界", "\x1b[31mZZZ\x1b[0m"])
+    messages = [str(w.message) for w in recwarn if "mostly unknown" in str(w.message)]
+    assert len(messages) == 1
+    assert "3 sentence(s)" in messages[0]
+    assert "1 (75%)" in messages[0] and "2 (100%)" in messages[0] and "3 (" in messages[0]
+    assert " 0 (" not in messages[0]
+
+
+def test_known_sentences_do_not_warn(translator, recwarn):
+    translator.translate(["He slept.", "WHERE DID THIS MAN EAT?", ""])
+    assert not [w for w in recwarn if "mostly unknown" in str(w.message)]
 
 
 def test_attention_rows_sum_to_one(translator, tiny_splits):

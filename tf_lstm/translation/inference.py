@@ -11,14 +11,28 @@ model and the exported SavedModel (`tf_lstm.translation.export`), and their tran
 are identical by construction. `translate` (the Python entry point) adds the
 argument checks that a graph cannot give clear messages for.
 
-Documented behaviour for awkward input (tested in `tests/test_inference.py`):
+Documented behaviour for awkward input (tested in `tests/test_inference.py`
+and `tests/test_misuse_api.py`; the table is in `docs/misuse.md`):
 
-- a non-string (or a list holding one) -> `TypeError` naming the index;
-- an empty or whitespace-only sentence -> `ValueError` naming the index
-  (the SavedModel signature, which cannot raise per item, returns "");
+- `texts` that is not a list of str (one str, bytes, None, a number, a string
+  tensor), or a list holding a non-str -> `TypeError` naming the argument,
+  the item's index and its type (bytes: "decode it first");
+- a str that cannot be encoded as UTF-8 (a lone surrogate) -> `ValueError`
+  naming its index;
+- an empty or whitespace-only sentence (no token after `normalize`) -> ""
+  (line in, line out: the command line prints a blank line for a blank
+  input line, and the SavedModel does the same);
 - a sentence longer than `max_length` tokens -> a `UserWarning` and the
   sentence is truncated to its first `max_length` tokens;
-- unknown words -> the `[UNK]` id, which the model has learnt to copy or skip.
+- a word unknown to the source vocabulary is looked up again lower-cased,
+  then capitalised (`vocab.ids_with_case_fallback`), so "WHERE DID HE GO?"
+  reads as "Where did he go?"; still unknown -> the `[UNK]` id;
+- a sentence where more than half the tokens are `[UNK]` (emoji, Chinese,
+  terminal escape codes, words never seen) -> a `UserWarning` naming its
+  index and its share of unknown tokens: its translation is a guess;
+- decoding never ends at the first step (`min_length=1` in
+  `tf_lstm.translation.decode`), so a sentence never translates to "" with
+  greedy decoding or any beam width.
 """
 
 import warnings
@@ -27,13 +41,16 @@ import tensorflow as tf
 
 from tf_lstm import checks
 from tf_lstm.translation import decode
-from tf_lstm.translation.tokens import END_ID, START_ID
-from tf_lstm.translation.vocab import detokenize, make_vectorizer, normalize
+from tf_lstm.translation.tokens import END_ID, START_ID, UNK_ID
+from tf_lstm.translation.vocab import (detokenize, ids_with_case_fallback, make_vectorizer,
+                                       normalize)
 
 # Plain TF ops already: autograph need not (and should not) rewrite it.
 _normalize = tf.autograph.experimental.do_not_convert(normalize)
 
 TEXTS = tf.TensorSpec([None], tf.string, name="texts")  # a batch of sentences
+MIN_LENGTH = 1          # words before [END] may end a translation: never "" (decode.py)
+UNKNOWN_SHARE = 0.5     # warn when more than this share of a sentence's tokens is [UNK]
 
 
 class StringTranslator(tf.Module):
@@ -65,18 +82,30 @@ class StringTranslator(tf.Module):
         # Beam width and length penalty are Python values: one trace per pair.
         self.beam = tf.function(self._beam)
 
-    def source_ids(self, texts):
-        """Normalised, vectorised and truncated source ids.
+    def token_ids(self, texts):
+        """Normalised and vectorised source ids, not truncated.
 
         Args:
             texts: a string tensor `(batch,)`.
 
         Returns:
-            int64 `(batch, S)`, 0-padded, `S <= max_length`; unknown words
-            are `UNK_ID`.
+            A ragged int64 tensor `(batch, None)`, one id per token; unknown
+            words, after the case fallback, are `UNK_ID`.
         """
-        ids = self.source_vectorizer(_normalize(texts))          # ragged (batch, None)
-        return ids[:, :self.max_length].to_tensor(0)             # (batch, S)
+        return ids_with_case_fallback(self.source_vectorizer, _normalize(texts))
+
+    def source_ids(self, texts):
+        """Normalised, vectorised and truncated source ids, as the encoder reads them.
+
+        Args:
+            texts: a string tensor `(batch,)`.
+
+        Returns:
+            int64 `(batch, S)`, 0-padded, `1 <= S <= max_length` (a batch of
+            empty sentences gets one padding column); unknown words are `UNK_ID`.
+        """
+        source = self.token_ids(texts)[:, :self.max_length].to_tensor(0)  # (batch, S)
+        return tf.pad(source, [[0, 0], [0, tf.maximum(1 - tf.shape(source)[1], 0)]])
 
     def _to_text(self, tokens, lengths):
         keep = tf.sequence_mask(lengths - 1, tf.shape(tokens)[1])  # drop the [END]
@@ -90,29 +119,32 @@ class StringTranslator(tf.Module):
         source = self.source_ids(texts)
         tokens, lengths = decode.greedy_decode(
             self.model.decode_step, self.model.encode(source), START_ID, END_ID,
-            2 * self.max_length)
-        return self._blank_if_empty(texts, self._to_text(tokens, lengths))
+            2 * self.max_length, min_length=MIN_LENGTH)
+        return self._blank_if_empty(source, self._to_text(tokens, lengths))
 
     @staticmethod
-    def _blank_if_empty(texts, translations):
-        """An empty or whitespace-only sentence translates to "" (documented)."""
-        empty = tf.equal(tf.strings.length(tf.strings.strip(texts)), 0)
+    def _blank_if_empty(source, translations):
+        """A sentence with no token (empty or whitespace only) translates to ""."""
+        empty = tf.reduce_all(tf.equal(source, 0), axis=1)       # (batch,)
         return tf.where(empty, tf.constant(""), translations)
 
     def _beam(self, texts, beam_width, length_penalty):
         source = self.source_ids(texts)
         tokens, lengths, _ = decode.beam_search(
             self.model.decode_step, self.model.encode(source), START_ID, END_ID,
-            2 * self.max_length, beam_width=beam_width, length_penalty=length_penalty)
-        return self._blank_if_empty(texts, self._to_text(tokens, lengths))
+            2 * self.max_length, beam_width=beam_width, length_penalty=length_penalty,
+            min_length=MIN_LENGTH)
+        return self._blank_if_empty(source, self._to_text(tokens, lengths))
 
     def translate(self, texts, beam_width=1, length_penalty=0.6, batch_size=256):
         """Translate a list of English sentences; beam_width=1 means greedy.
 
         Args:
-            texts: a list of non-empty English strings (see `check_texts`).
+            texts: a list of English strings (see `check_texts`); an empty or
+                whitespace-only one translates to "".
             beam_width: positive int; 1 is greedy decoding.
-            length_penalty: the beam search's GNMT length penalty exponent.
+            length_penalty: non-negative number, the beam search's GNMT
+                length penalty exponent.
             batch_size: positive int, sentences decoded together.
 
         Returns:
@@ -120,59 +152,68 @@ class StringTranslator(tf.Module):
 
         Raises:
             TypeError, ValueError: as `check_texts`; ValueError if
-                `beam_width` or `batch_size` is not a positive integer.
+                `beam_width` or `batch_size` is not a positive integer, or
+                `length_penalty` not a non-negative finite number.
 
         Warns:
-            UserWarning: for sentences longer than `max_length` tokens,
-                which are truncated.
+            UserWarning: naming the sentences longer than `max_length` tokens
+                (truncated), and those where most tokens are unknown.
         """
         texts = self.check_texts(texts)
         checks.positive_int("beam_width", beam_width)
+        length_penalty = decode.check_length_penalty(length_penalty)
         checks.positive_int("batch_size", batch_size)
         results = []
         for start in range(0, len(texts), batch_size):
             batch = tf.constant(texts[start:start + batch_size])
             out = (self.greedy(batch) if beam_width == 1 else
-                   self.beam(batch, beam_width, float(length_penalty)))
+                   self.beam(batch, beam_width, length_penalty))
             results += [t.decode("utf-8") for t in out.numpy()]
         return results
 
     def check_texts(self, texts):
-        """Validate `texts` (see the module docstring); warn about truncation.
+        """Validate `texts` (see the module docstring); warn about what the model cannot read.
 
         Args:
-            texts: a list (or other iterable) of strings.
+            texts: a list (or other iterable) of str.
 
         Returns:
             `texts` as a list.
 
         Raises:
-            TypeError: if `texts` is one string, or holds a non-string
-                (the message gives its index).
-            ValueError: if a sentence is empty or whitespace only (its index).
+            TypeError: if `texts` is not an iterable of str (one str, bytes,
+                None, a number, a tensor), or holds a non-str (the message
+                gives its index and type).
+            ValueError: if an item cannot be encoded as UTF-8 (its index).
 
         Warns:
-            UserWarning: naming the sentences longer than `max_length` tokens.
+            UserWarning: naming the sentences longer than `max_length` tokens,
+                and those where more than half the tokens are unknown to the
+                source vocabulary (with each one's share of unknown tokens).
         """
-        if isinstance(texts, str):
-            raise TypeError("Argument `texts` must be a list of strings, not one "
-                            f"string. Received: texts={texts!r:.60}")
-        texts = list(texts)
-        for index, text in enumerate(texts):
-            if not isinstance(text, str):
-                raise TypeError(f"Argument `texts` must hold strings; item {index} "
-                                f"is {type(text).__name__}: {text!r:.60}")
-            if not text.strip():
-                raise ValueError(f"Argument `texts` holds an empty or whitespace-only "
-                                 f"sentence at index {index}: {text!r}")
+        texts = _as_list_of_str(texts)
         if texts:
-            lengths = tf.strings.split(normalize(tf.constant(texts))).row_lengths()
-            too_long = [i for i, n in enumerate(lengths.numpy()) if n > self.max_length]
-            if too_long:
-                warnings.warn(f"{len(too_long)} sentence(s) longer than max_length="
-                              f"{self.max_length} tokens are truncated (indices "
-                              f"{too_long[:10]})", UserWarning, stacklevel=3)
+            self._warn_about(self.token_ids(tf.constant(texts)))
         return texts
+
+    def _warn_about(self, ids):
+        """Warn about long sentences and sentences made mostly of unknown tokens."""
+        lengths = ids.row_lengths().numpy()                       # (batch,)
+        unknown = tf.reduce_sum(tf.cast(tf.equal(ids, UNK_ID), tf.int64), axis=1).numpy()
+        too_long = [i for i, n in enumerate(lengths) if n > self.max_length]
+        if too_long:
+            warnings.warn(f"{len(too_long)} sentence(s) longer than max_length="
+                          f"{self.max_length} tokens are truncated (indices "
+                          f"{too_long[:10]})", UserWarning, stacklevel=4)
+        guessed = [(i, u / n) for i, (u, n) in enumerate(zip(unknown, lengths))
+                   if n and u / n > UNKNOWN_SHARE]
+        if guessed:
+            shown = ", ".join(f"{i} ({share:.0%})" for i, share in guessed[:10])
+            more = f" and {len(guessed) - 10} more" if len(guessed) > 10 else ""
+            warnings.warn(
+                f"{len(guessed)} sentence(s) are mostly unknown to the source vocabulary, "
+                f"so their translations are guesses; index (share of unknown tokens): "
+                f"{shown}{more}", UserWarning, stacklevel=4)
 
     def attention(self, text):
         """Greedy-translate one sentence and return its attention weights.
@@ -185,9 +226,13 @@ class StringTranslator(tf.Module):
             much target token t attended to source token s (rows sum to 1).
 
         Raises:
-            TypeError, ValueError: as `check_texts`.
+            TypeError, ValueError: as `check_texts`; ValueError if `text` is
+                empty or whitespace only.
         """
         self.check_texts([text])
+        if not normalize(text):
+            raise ValueError("Argument `text` must hold at least one word to attend to. "
+                             f"Received: text={text!r}")
         source = self.source_ids(tf.constant([text]))            # (1, S)
         state = self.model.encode(source)
         tokens, lengths = decode.greedy_decode(self.model.decode_step, state,
@@ -198,3 +243,41 @@ class StringTranslator(tf.Module):
         vocab_s, vocab_t = self.model.source_vocabulary, self.model.target_vocabulary
         return ([vocab_s[i] for i in source[0].numpy()],
                 [vocab_t[i] for i in target.numpy()], weights[0].numpy())
+
+
+def _as_list_of_str(texts):
+    """`texts` as a list of str, or a TypeError/ValueError a user can act on."""
+    expected = "Argument `texts` must be a list of str"
+    if isinstance(texts, str):
+        raise TypeError(f"{expected}, not one str: wrap it in a list ([texts]). "
+                        f"Received: texts={texts!r:.60}")
+    if isinstance(texts, (bytes, bytearray)):
+        raise TypeError(f"{expected}, not {type(texts).__name__}: decode it first "
+                        f"([texts.decode('utf-8')]). Received: texts={texts!r:.60}")
+    if tf.is_tensor(texts):
+        raise TypeError(f"{expected}, not a tensor (for a string tensor, call "
+                        f"`greedy` or `beam`, or pass [t.decode('utf-8') for t in "
+                        f"texts.numpy()]). Received: texts={checks._short(texts)}")
+    if texts is None or isinstance(texts, dict) or not hasattr(texts, "__iter__"):
+        raise TypeError(f"{expected}. Received: texts={texts!r:.60} "
+                        f"({type(texts).__name__})")
+    texts = list(texts)
+    for index, text in enumerate(texts):
+        if isinstance(text, str):
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as error:
+                raise ValueError(
+                    f"{expected}; item {index} is not valid Unicode text "
+                    f"({error.reason} at character {error.start}): {text!r:.60}") from None
+            continue
+        kind = type(text).__name__
+        if isinstance(text, (bytes, bytearray)):
+            hint = ": decode it first (item.decode('utf-8'))"
+        elif text is None:
+            kind, hint = "None", ""
+        else:
+            hint = ""
+        shown = "" if text is None else f" ({text!r:.60})"
+        raise TypeError(f"{expected}; item {index} is {kind}{shown}{hint}")
+    return texts
