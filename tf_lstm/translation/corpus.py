@@ -8,6 +8,8 @@ The first stage of the translator (see `tf_lstm.translation`):
   package (``tf_lstm/translation/corpora/``), read with `importlib.resources`
   so that it works from an installed wheel as from a checkout.
 - `download` fetches a known archive (or a URL) into a checksummed cache.
+- `fingerprint` hashes a file or a bundled corpus, so a run can tell later
+  whether its data changed.
 - `split_pairs` splits pairs so that no English sentence is on two sides.
 """
 
@@ -174,12 +176,53 @@ def load_bundled(name=BUNDLED):
                 for split in ("train", "valid", "test")}
 
 
-def _sha256(path):
-    digest = hashlib.sha256()
+def _sha256(path, digest=None):
+    """The SHA-256 hex digest of a file (or `digest` updated with its bytes)."""
+    digest = digest or hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def fingerprint(data):
+    """The content hash and size of a sentence-pair file or a bundled corpus.
+
+    A run records it (``data.json``) so that evaluating later can tell
+    whether the data changed since training: a test split recomputed from a
+    changed file may hold training sentences.
+
+    Args:
+        data: a path to an existing file, or the name of a bundled corpus
+            (its ``train.tsv``, ``valid.tsv`` and ``test.tsv``, hashed in
+            that order).
+
+    Returns:
+        A dict ``{"sha256": hex digest, "size": bytes}``.
+
+    Raises:
+        FileNotFoundError: if `data` is neither a file nor a bundled corpus.
+
+    Example:
+
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "fra.txt"
+    >>> _ = p.write_text("Go.\\tVa !\\n", "utf-8")
+    >>> fingerprint(p)["size"], fingerprint(p)["sha256"][:12]
+    (9, 'c8ab60c0149f')
+    """
+    if os.path.isfile(data):
+        return {"sha256": _sha256(data), "size": os.path.getsize(data)}
+    if data not in bundled_corpora():
+        raise FileNotFoundError(f"Argument `data` must be an existing file or one of the "
+                                f"bundled corpora {bundled_corpora()}. Received: data={data!s}")
+    digest, size = hashlib.sha256(), 0
+    folder = importlib.resources.files("tf_lstm.translation") / "corpora" / data
+    with importlib.resources.as_file(folder) as path:
+        for split in ("train", "valid", "test"):
+            _sha256(path / f"{split}.tsv", digest)
+            size += (path / f"{split}.tsv").stat().st_size
+    return {"sha256": digest.hexdigest(), "size": size}
 
 
 def _progress(done, total, label, stream):
