@@ -14,6 +14,8 @@ from tf_lstm.translation.config import PRESETS, TranslatorConfig
     ({"dropout": 1.0}, r"Argument `dropout` must be in \[0, 1\)\. Received: dropout=1\.0"),
     ({"lr_decay": 0.0}, r"Argument `lr_decay` must be in \(0, 1\]"),
     ({"learning_rate": 0.0}, r"Argument `learning_rate` must be positive"),
+    ({"clipnorm": float("inf")}, r"Argument `clipnorm` must be positive and finite"),
+    ({"max_length": 1}, r"Argument `max_length` must be at least 2 .*Received: max_length=1"),
     ({"length_grouping": "sort"}, r"Argument `length_grouping` must be one of "
                                   r"\('buckets', 'sorted'\)\. Received: length_grouping='sort'"),
 ])

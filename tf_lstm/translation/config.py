@@ -34,7 +34,7 @@ class TranslatorConfig:
     dropout: float = 0.1           # dropout on embeddings and the attentional layer
     max_source_vocabulary: int = 8000   # English vocabulary cap, reserved ids included
     max_target_vocabulary: int = 8000   # French vocabulary cap, reserved ids included
-    max_length: int = 40           # longest sentence (tokens) used in training/decoding
+    max_length: int = 40           # longest sentence (tokens, French [END] included) used; >= 2
     batch_size: int = 64           # sentence pairs per training batch
     length_grouping: str = "buckets"  # "buckets" or "sorted": pipeline.make_dataset
     learning_rate: float = 2e-3    # Adam learning rate of the first epoch
@@ -95,6 +95,10 @@ class TranslatorConfig:
                      "epochs", "patience"):
             checks.positive_int(name, getattr(self, name))
         checks.non_negative_int("seed", self.seed)
+        if self.max_length < 2:  # the French side is >= 1 token plus [END]: 1 keeps no pair
+            raise ValueError("Argument `max_length` must be at least 2 (a French sentence "
+                             "counts its [END] token, so 1 keeps no pair). "
+                             f"Received: max_length={self.max_length}")
         if self.length_grouping not in GROUPINGS:
             raise ValueError(f"Argument `length_grouping` must be one of {GROUPINGS}. "
                              f"Received: length_grouping={self.length_grouping!r}")
@@ -107,6 +111,6 @@ class TranslatorConfig:
             raise ValueError("Argument `lr_decay` must be in (0, 1]. "
                              f"Received: lr_decay={self.lr_decay!r}")
         for name in ("learning_rate", "clipnorm"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"Argument `{name}` must be positive. "
+            if not 0 < getattr(self, name) < float("inf"):
+                raise ValueError(f"Argument `{name}` must be positive and finite. "
                                  f"Received: {name}={getattr(self, name)!r}")
