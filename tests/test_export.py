@@ -1,9 +1,14 @@
-"""tf_lstm.translation.export: .keras and SavedModel round trips, checked in a fresh process."""
+"""tf_lstm.translation.export: .keras and SavedModel round trips, checked in a fresh process;
+nothing replaced that export did not write; corrupt .keras files named as such."""
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
+import zipfile
+
+import pytest
 
 from tf_lstm.translation import export
 from tf_lstm.translation.inference import StringTranslator
@@ -18,6 +23,10 @@ def test_keras_and_saved_model_reload_in_a_fresh_process(tiny_model, tiny_splits
     export.save_keras(tiny_model, tmp_path / "model.keras")
     export.export_saved_model(tiny_model, tmp_path / "saved")
     assert not list(tmp_path.glob("*.tmp*"))  # atomic writes left nothing behind
+    assert export.is_our_saved_model(tmp_path / "saved")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "saved").stat().st_mode & 0o777 == 0o777 & ~umask  # not mkdtemp's 0700
     script = textwrap.dedent(f"""
         import json, sys
         import tensorflow as tf, tensorflow_text  # noqa: F401 (registers its ops)
@@ -42,6 +51,47 @@ def test_keras_and_saved_model_reload_in_a_fresh_process(tiny_model, tiny_splits
 
 
 def test_save_keras_requires_the_extension(tiny_model, tmp_path):
-    import pytest
     with pytest.raises(ValueError, match="must end in .keras"):
         export.save_keras(tiny_model, tmp_path / "model.h5")
+
+
+def test_export_replaces_only_a_saved_model_it_wrote(tiny_model, tmp_path):
+    folder = tmp_path / "mine"
+    (folder / "notes").mkdir(parents=True)
+    (folder / "notes" / "keep.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match="not a SavedModel tf_lstm wrote"):
+        export.export_saved_model(tiny_model, folder)
+    a_file = tmp_path / "model.pb"
+    a_file.write_text("a file")
+    for overwrite in (False, True):  # a file is never replaced, nor renamed
+        with pytest.raises(FileExistsError, match="existing file, which is never replaced"):
+            export.export_saved_model(tiny_model, a_file, overwrite=overwrite)
+    assert (folder / "notes" / "keep.txt").read_text() == "mine"
+    assert a_file.read_text() == "a file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine", "model.pb"]  # no .old
+
+    saved = export.export_saved_model(tiny_model, tmp_path / "saved")
+    (saved / "variables" / "stale").write_text("from the first export")
+    export.export_saved_model(tiny_model, saved)  # its own: replaced whole
+    assert export.is_our_saved_model(saved) and not (saved / "variables" / "stale").exists()
+    export.export_saved_model(tiny_model, folder, overwrite=True)  # asked for
+    assert export.is_our_saved_model(folder) and not (folder / "notes").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine", "model.pb", "saved"]
+
+
+@pytest.mark.parametrize("content", [
+    b"", b"not a zip at all", bytes(range(256)) * 40, "truncated", "another zip"])
+def test_a_corrupt_keras_file_is_named_corrupt_not_missing(tiny_model, tmp_path, content):
+    path = tmp_path / "model.keras"
+    if content == "truncated":
+        export.save_keras(tiny_model, path)
+        path.write_bytes(path.read_bytes()[:path.stat().st_size // 2])
+    elif content == "another zip":
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("readme.txt", "hello")
+    else:
+        path.write_bytes(content)
+    with pytest.raises(ValueError, match="corrupt or not a .keras file"):
+        export.load_keras(path)
+    with pytest.raises(FileNotFoundError, match="must be an existing .keras file"):
+        export.load_keras(tmp_path / "missing.keras")
