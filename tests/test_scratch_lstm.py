@@ -146,3 +146,113 @@ def test_config_round_trip_and_keras_save(tmp_path, rng):
     loaded = keras.models.load_model(path)
     x = rng.normal(size=(2, 4, 2)).astype("float32")
     np.testing.assert_array_equal(loaded(x), model(x))
+
+
+# --- activations (issue 16: from_keras ignored them) ---------------------------
+SUPPORTED = sorted(tf_lstm.scratch_lstm.ACTIVATIONS)
+PAIRS = ([(a, "sigmoid") for a in SUPPORTED]
+         + [("tanh", r) for r in SUPPORTED if r != "sigmoid"])
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("activation,recurrent_activation", PAIRS)
+def test_every_supported_activation_matches_keras(rng, dtype, activation,
+                                                  recurrent_activation):
+    layer = random_keras_lstm(rng, 4, 3, dtype=dtype, return_sequences=True,
+                              return_state=True, go_backwards=True,
+                              activation=activation,
+                              recurrent_activation=recurrent_activation)
+    # Inputs wide enough to cross every kink (hard_sigmoid's at +-3, relu6's at 6).
+    x = (3.0 * rng.normal(size=(3, 5, 3))).astype(dtype)
+    mask = random_right_padded_mask(rng, 3, 5)
+    state = [rng.normal(size=(3, 4)).astype(dtype) for _ in range(2)]
+    expected = layer(x, initial_state=state, mask=mask)
+    ours = tf_lstm.ScratchLSTM.from_keras(layer)
+    assert (ours.activation, ours.recurrent_activation) == (activation, recurrent_activation)
+    got = ours(x, initial_state=state, mask=mask)
+    for a, b in zip(got, expected):
+        a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+        # Unbounded pairs (linear gates) grow to thousands: relative above 1.
+        assert np.max(np.abs(a - b) / np.maximum(1.0, np.abs(b))) <= TOLERANCE[dtype]
+    if (activation, recurrent_activation) != ("tanh", "sigmoid"):
+        # The activation matters here: the default pair computes something else.
+        default = tf_lstm.ScratchLSTM(4, return_sequences=True, return_state=True,
+                                      go_backwards=True, dtype=dtype)
+        default.build((None, None, 3))
+        default.set_weights(layer.get_weights())
+        assert np.max(np.abs(default(x, initial_state=state, mask=mask)[0]
+                             - np.asarray(expected[0]))) > 1e-3
+
+
+def test_keras_3_hard_sigmoid_is_relu6_of_x_plus_3_over_6():
+    x = np.linspace(-5, 5, 41)
+    hard_sigmoid = tf_lstm.scratch_lstm.ACTIVATIONS["hard_sigmoid"]
+    np.testing.assert_allclose(hard_sigmoid(tf.constant(x)), np.clip(x / 6 + 0.5, 0, 1),
+                               atol=1e-15)
+    np.testing.assert_allclose(keras.activations.hard_sigmoid(x), hard_sigmoid(x),
+                               atol=1e-15)
+
+
+@pytest.mark.parametrize("activation,shown", [
+    ("elu", "elu"), ("selu", "selu"), ("gelu", "gelu"), ("swish", "silu"),
+    ("softmax", "softmax"), ("exponential", "exponential"), ("leaky_relu", "leaky_relu")])
+@pytest.mark.parametrize("argument", ["activation", "recurrent_activation"])
+def test_unsupported_activations_are_refused_by_name(activation, shown, argument):
+    layer = keras.layers.LSTM(2, **{argument: activation})
+    layer.build((None, None, 3))
+    with pytest.raises(ValueError) as info:
+        tf_lstm.ScratchLSTM.from_keras(layer)
+    message = str(info.value)
+    assert f"Argument `{argument}` must be one of the activations ScratchLSTM " \
+           f"implements: {', '.join(SUPPORTED)}" in message
+    assert message.startswith("Cannot copy <LSTM name=")
+    assert message.endswith(f"Received: {argument}=keras.activations.{shown}")
+    with pytest.raises(ValueError, match=rf"Received: {argument}='{activation}'"):
+        tf_lstm.ScratchLSTM(2, **{argument: activation})
+
+
+def test_activation_callables_other_than_keras_are_refused():
+    for value, shown in [(tf.nn.relu, r"tensorflow\..*relu"), (lambda x: x, r".*\.<lambda>"),
+                         ("Tanh", "'Tanh'"), (3, "3")]:
+        with pytest.raises(ValueError, match=f"Received: activation={shown}"):
+            tf_lstm.ScratchLSTM(2, activation=value)
+    # Keras's own functions, and None (Keras's "no activation"), are accepted.
+    layer = tf_lstm.ScratchLSTM(2, activation=keras.activations.relu,
+                                recurrent_activation=None)
+    assert (layer.activation, layer.recurrent_activation) == ("relu", "linear")
+
+
+def test_stateful_keras_layer_is_refused():
+    layer = keras.layers.LSTM(2, stateful=True)
+    layer.build((4, None, 3))
+    with pytest.raises(ValueError, match="must not be stateful"):
+        tf_lstm.ScratchLSTM.from_keras(layer)
+
+
+def test_activations_survive_config_save_and_to_keras(tmp_path, rng):
+    layer = tf_lstm.ScratchLSTM(3, return_sequences=True, activation="relu",
+                                recurrent_activation="hard_sigmoid", name="scratch")
+    config = layer.get_config()
+    assert (config["activation"], config["recurrent_activation"]) == ("relu", "hard_sigmoid")
+    assert tf_lstm.ScratchLSTM.from_config(config).get_config() == config
+    inputs = keras.Input((None, 2))
+    model = keras.Model(inputs, layer(inputs))
+    model.save(tmp_path / "model.keras")
+    loaded = keras.models.load_model(tmp_path / "model.keras")
+    x = (3.0 * rng.normal(size=(2, 4, 2))).astype("float32")
+    np.testing.assert_array_equal(loaded(x), model(x))
+    back = layer.to_keras()
+    assert back.cell.activation is keras.activations.relu
+    assert back.cell.recurrent_activation is keras.activations.hard_sigmoid
+    np.testing.assert_allclose(back(x), layer(x), atol=1e-5)
+
+
+def test_tf_lstm_forward_takes_activations(rng):
+    layer = random_keras_lstm(rng, 3, 2, return_sequences=True, activation="softsign",
+                              recurrent_activation="hard_tanh")
+    x = 3.0 * rng.normal(size=(2, 4, 2))
+    sequence, *_ = tf_lstm.tf_lstm_forward(x, *layer.get_weights(), activation="softsign",
+                                           recurrent_activation="hard_tanh")
+    np.testing.assert_allclose(sequence, layer(x), atol=1e-10)
+    with pytest.raises(ValueError, match="Received: recurrent_activation='elu'"):
+        tf_lstm.tf_lstm_forward(x, *layer.get_weights(), recurrent_activation="elu")

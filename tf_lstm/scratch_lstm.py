@@ -13,6 +13,13 @@ as `keras.layers.LSTM`, so weights move between the two in one call
 (`ScratchLSTM.from_keras`, `ScratchLSTM.to_keras`). Unlike Keras, it can also
 return what happens inside the cell: the per-step gates i, f, g, o and the
 cell state c (``return_gates=True``).
+
+Activations. Like Keras, the layer takes `activation` (the candidate g and
+the output squashing ``tanh(c)``; default tanh) and `recurrent_activation`
+(the gates i, f, o; default sigmoid), by name, from `ACTIVATIONS`: each is
+written out below as Keras 3 defines it (TensorFlow backend), and the tests
+check every one against `keras.layers.LSTM`. Any other activation is refused
+by name, by the constructor and by `from_keras`.
 """
 
 import keras
@@ -24,10 +31,77 @@ from tf_lstm.gates import copy_lstm_weights
 
 GATE_OUTPUTS = ("i", "f", "g", "o", "c")
 
+# The activations ScratchLSTM implements, as Keras 3 defines them
+# (keras/src/backend/tensorflow/nn.py). Note Keras 3's hard_sigmoid is
+# relu6(x + 3) / 6, slope 1/6, not Keras 2's clip(0.2 x + 0.5, 0, 1).
+ACTIVATIONS = {
+    "tanh": tf.tanh,
+    "sigmoid": tf.sigmoid,
+    "hard_sigmoid": lambda x: tf.nn.relu6(x + 3.0) / 6.0,
+    "relu": tf.nn.relu,
+    "relu6": tf.nn.relu6,                                     # min(max(x, 0), 6)
+    "hard_tanh": lambda x: tf.clip_by_value(x, -1.0, 1.0),
+    "softsign": tf.nn.softsign,                               # x / (1 + |x|)
+    "softplus": tf.math.softplus,                             # log(1 + exp(x))
+    "linear": lambda x: x,
+}
+
+
+def activation_name(name, value):
+    """The `ACTIVATIONS` name of `value`, a name or a `keras.activations` function.
+
+    Args:
+        name: the argument's name, for the message.
+        value: a name from `ACTIVATIONS`, the matching `keras.activations`
+            function (what a Keras layer stores), or None (Keras's "no
+            activation": "linear").
+
+    Returns:
+        The name, a key of `ACTIVATIONS`.
+
+    Raises:
+        ValueError: naming `value` if ScratchLSTM does not implement it.
+
+    Example:
+
+    >>> import keras
+    >>> activation_name("activation", keras.activations.hard_sigmoid)
+    'hard_sigmoid'
+    >>> activation_name("activation", "elu")
+    Traceback (most recent call last):
+    ...
+    ValueError: Argument `activation` must be one of the activations ScratchLSTM implements: hard_sigmoid, hard_tanh, linear, relu, relu6, sigmoid, softplus, softsign, tanh. Received: activation='elu'
+    """
+    if value is None:
+        return "linear"
+    if isinstance(value, str) and value in ACTIVATIONS:
+        return value
+    for known in ACTIVATIONS:
+        if value is keras.activations.get(known):
+            return known
+    raise ValueError(
+        f"Argument `{name}` must be one of the activations ScratchLSTM implements: "
+        f"{', '.join(sorted(ACTIVATIONS))}. Received: {name}={_shown(value)}")
+
+
+def _shown(value):
+    """`value` for a message: 'name', keras.activations.name or module.name."""
+    if isinstance(value, str) or not callable(value):
+        return checks._short(value)
+    module = getattr(value, "__module__", None) or ""
+    name = getattr(value, "__name__", None)
+    if module.startswith("keras.") and name and name in dir(keras.activations):
+        if getattr(keras.activations, name) is value:
+            return f"keras.activations.{name}"
+    name = getattr(value, "__qualname__", None) or repr(value)
+    return f"{module}.{name}" if module else name
+
 
 def _recurrence(inputs, kernel, recurrent_kernel, bias, h0, c0, mask,
-                go_backwards, return_gates):
+                go_backwards, return_gates, activation="tanh",
+                recurrent_activation="sigmoid"):
     """The loop itself, with no argument checks (the layer's hot path)."""
+    act, rec_act = ACTIVATIONS[activation], ACTIVATIONS[recurrent_activation]
     x = tf.transpose(inputs, [1, 0, 2])                       # (steps, batch, input_dim)
     if go_backwards:
         x = tf.reverse(x, [0])
@@ -45,10 +119,10 @@ def _recurrence(inputs, kernel, recurrent_kernel, bias, h0, c0, mask,
     def step(t, h, c, output, outs):
         z = z_x.read(t) + tf.matmul(h, recurrent_kernel)      # (batch, 4 * units)
         z_i, z_f, z_g, z_o = tf.split(z, 4, axis=-1)          # each (batch, units)
-        i, f, o = tf.sigmoid(z_i), tf.sigmoid(z_f), tf.sigmoid(z_o)
-        g = tf.tanh(z_g)
+        i, f, o = rec_act(z_i), rec_act(z_f), rec_act(z_o)   # sigmoid by default
+        g = act(z_g)                                          # tanh by default
         c_new = f * c + i * g
-        h_new = o * tf.tanh(c_new)
+        h_new = o * act(c_new)
         if mask is None:
             h, c, output = h_new, c_new, h_new
         else:
@@ -78,7 +152,8 @@ def _recurrence(inputs, kernel, recurrent_kernel, bias, h0, c0, mask,
 
 
 def tf_lstm_forward(inputs, kernel, recurrent_kernel, bias, initial_state=None,
-                    mask=None, go_backwards=False, return_gates=False):
+                    mask=None, go_backwards=False, return_gates=False,
+                    activation="tanh", recurrent_activation="sigmoid"):
     """Run the LSTM recurrence in TensorFlow with a single input projection.
 
     Args:
@@ -88,6 +163,8 @@ def tf_lstm_forward(inputs, kernel, recurrent_kernel, bias, initial_state=None,
         mask: optional boolean `(batch, steps)`; False marks padding.
         go_backwards: process the sequence in reverse, as Keras does.
         return_gates: also return the per-step gates and cell states.
+        activation, recurrent_activation: names from `ACTIVATIONS` (see the
+            module docstring), for g and tanh(c), and for i, f, o.
 
     Returns:
         `(sequence, h, c, gates)`: `sequence` `(batch, steps, units)` in
@@ -99,7 +176,8 @@ def tf_lstm_forward(inputs, kernel, recurrent_kernel, bias, initial_state=None,
         TypeError: if `inputs`, a weight or a state is not floating-point, or
             `mask` is not boolean.
         ValueError: if a shape does not fit (the same checks and messages as
-            the other LSTMs, `tf_lstm.checks`) or a flag is not a bool.
+            the other LSTMs, `tf_lstm.checks`), a flag is not a bool, or an
+            activation is not one of `ACTIVATIONS`.
         tf.errors.InvalidArgumentError: naming the argument, when `inputs`
             or a weight holds NaN or Inf (checked at run time).
 
@@ -135,7 +213,9 @@ def tf_lstm_forward(inputs, kernel, recurrent_kernel, bias, initial_state=None,
         mask = checks.lstm_mask(tf.convert_to_tensor(mask), batch, steps)
     return _recurrence(inputs, kernel, recurrent_kernel, bias, h0, c0, mask,
                        checks.boolean("go_backwards", go_backwards),
-                       checks.boolean("return_gates", return_gates))
+                       checks.boolean("return_gates", return_gates),
+                       activation_name("activation", activation),
+                       activation_name("recurrent_activation", recurrent_activation))
 
 
 @keras.saving.register_keras_serializable(package="tf_lstm")
@@ -151,6 +231,11 @@ class ScratchLSTM(keras.layers.Layer):
             each `(batch, steps, units)`, after everything else.
         kernel_initializer, recurrent_initializer, bias_initializer,
         unit_forget_bias: as in `keras.layers.LSTM`.
+        activation: for the candidate g and for tanh(c), a name from
+            `ACTIVATIONS` (or its `keras.activations` function; None means
+            "linear", as in Keras). Default "tanh".
+        recurrent_activation: for the gates i, f, o, likewise. Default
+            "sigmoid".
 
     Call arguments:
         inputs: `(batch, steps, input_dim)` float tensor.
@@ -182,9 +267,13 @@ class ScratchLSTM(keras.layers.Layer):
                  go_backwards=False, return_gates=False,
                  kernel_initializer="glorot_uniform",
                  recurrent_initializer="orthogonal", bias_initializer="zeros",
-                 unit_forget_bias=True, **kwargs):
+                 unit_forget_bias=True, activation="tanh",
+                 recurrent_activation="sigmoid", **kwargs):
         super().__init__(**kwargs)
         self.units = checks.positive_int("units", units)
+        self.activation = activation_name("activation", activation)
+        self.recurrent_activation = activation_name("recurrent_activation",
+                                                    recurrent_activation)
         self.return_sequences = checks.boolean("return_sequences", return_sequences)
         self.return_state = checks.boolean("return_state", return_state)
         self.go_backwards = checks.boolean("go_backwards", go_backwards)
@@ -240,7 +329,8 @@ class ScratchLSTM(keras.layers.Layer):
             inputs, tf.cast(self.kernel, inputs.dtype),
             tf.cast(self.recurrent_kernel, inputs.dtype),
             tf.cast(self.bias, inputs.dtype), h0, c0, mask,
-            self.go_backwards, self.return_gates)
+            self.go_backwards, self.return_gates, self.activation,
+            self.recurrent_activation)
         output = sequence if self.return_sequences else sequence[:, -1]
         result = [output, h, c] if self.return_state else [output]
         if self.return_gates:
@@ -273,6 +363,8 @@ class ScratchLSTM(keras.layers.Layer):
             units=self.units, return_sequences=self.return_sequences,
             return_state=self.return_state, go_backwards=self.go_backwards,
             return_gates=self.return_gates, unit_forget_bias=self.unit_forget_bias,
+            activation=self.activation,
+            recurrent_activation=self.recurrent_activation,
             kernel_initializer=keras.initializers.serialize(self.kernel_initializer),
             recurrent_initializer=keras.initializers.serialize(
                 self.recurrent_initializer),
@@ -289,12 +381,15 @@ class ScratchLSTM(keras.layers.Layer):
 
         Returns:
             A built `ScratchLSTM` (same units, `return_sequences`,
-            `return_state`, `go_backwards` and dtype) that computes what
-            `layer` computes.
+            `return_state`, `go_backwards`, `activation`,
+            `recurrent_activation` and dtype) that computes what `layer`
+            computes (dropout aside, which only acts in training).
 
         Raises:
             TypeError: if `layer` is not a `keras.layers.LSTM`.
-            ValueError: if `layer` is not built.
+            ValueError: if `layer` is not built, is stateful, has no bias,
+                or uses an activation ScratchLSTM does not implement (named
+                in the message).
 
         Example:
 
@@ -308,10 +403,19 @@ class ScratchLSTM(keras.layers.Layer):
         if not isinstance(layer, keras.layers.LSTM):
             raise TypeError("Argument `layer` must be a keras.layers.LSTM. "
                             f"Received: layer={layer!r}")
+        if layer.stateful:
+            raise ValueError("Argument `layer` must not be stateful: ScratchLSTM "
+                             "keeps no state between calls. Received: "
+                             f"layer={layer!r} with stateful=True")
+        try:
+            activations = {name: activation_name(name, getattr(layer.cell, name))
+                           for name in ("activation", "recurrent_activation")}
+        except ValueError as error:
+            raise ValueError(f"Cannot copy {layer!r}: {error}") from None
         scratch = cls(layer.units, return_sequences=layer.return_sequences,
                       return_state=layer.return_state,
                       go_backwards=layer.go_backwards, return_gates=return_gates,
-                      dtype=layer.dtype_policy)
+                      dtype=layer.dtype_policy, **activations)
         scratch.build((None, None, _built_input_dim(layer)))
         return copy_lstm_weights(layer, scratch)
 
@@ -330,6 +434,8 @@ class ScratchLSTM(keras.layers.Layer):
                                   return_sequences=self.return_sequences,
                                   return_state=self.return_state,
                                   go_backwards=self.go_backwards,
+                                  activation=self.activation,
+                                  recurrent_activation=self.recurrent_activation,
                                   dtype=self.dtype_policy)
         layer.build((None, None, _built_input_dim(self)))
         return copy_lstm_weights(self, layer)
