@@ -1,6 +1,8 @@
 """tf_lstm.translation.training: datasets, callbacks, checkpoints and resuming after an interruption."""
 
 import csv
+import dataclasses
+import json
 
 import keras
 import pytest
@@ -80,3 +82,96 @@ def test_time_budget_stops_after_the_epoch_that_exceeds_it(tiny_splits, tmp_path
     assert len(history.history["loss"]) == 1 and budget.seconds > 0
     with pytest.raises(ValueError, match="`minutes` must be positive"):
         training.TimeBudget(0)
+
+
+def _pairs_file(path, n=100):
+    path.write_text("".join(f"Sentence {i}.\tPhrase {i}.\n" for i in range(n)), "utf-8")
+    return path
+
+
+def test_a_fingerprinted_spec_refuses_data_that_changed(tmp_path):
+    path = _pairs_file(tmp_path / "pairs.txt")
+    spec = training.DataSpec(data=str(path), valid=10, test=10).with_fingerprint()
+    assert spec.size == path.stat().st_size and len(spec.sha256) == 64
+    before = training.load_splits(spec)
+    assert training.load_splits(spec) == before  # unchanged: the same split
+    with open(path, "a", encoding="utf-8") as f:
+        f.write("Sentence 100.\tPhrase 100.\n")
+    with pytest.raises(ValueError, match=r"data changed since the run was trained: .*"
+                                         r"pairs\.txt had sha256 .* it now has"):
+        training.load_splits(spec)
+    bundled = training.DataSpec().with_fingerprint()  # the bundled corpus is hashed too
+    assert training.load_splits(dataclasses.replace(bundled, seed=3))["test"][0] == \
+        training.load_splits(training.DataSpec())["test"][0]
+    with pytest.raises(ValueError, match="data changed"):
+        training.load_splits(dataclasses.replace(bundled, sha256="0" * 64))
+
+
+@pytest.mark.parametrize("values, error, message", [
+    ({"data": "no/such/pairs.tsv"}, FileNotFoundError, "no such file"),
+    ({"valid": 10}, ValueError, "`valid` applies to a sentence-pair file only"),
+    ({"limit": 50}, ValueError, "`limit` applies to a sentence-pair file only"),
+])
+def test_load_splits_errors(values, error, message):
+    with pytest.raises(error, match=message):
+        training.load_splits(training.DataSpec(**values))
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"test": 0}, r"Argument `test` must be a positive integer\. Received: test=0"),
+    ({"limit": 0}, r"Argument `limit` must be a positive integer"),
+    ({"seed": -1}, r"Argument `seed` must be a non-negative integer"),
+    ({"data": ""}, r"Argument `data` must be a bundled corpus name or a file path"),
+    ({"sha256": "abc"}, r"Argument `sha256` must be 64 lowercase hexadecimal digits"),
+])
+def test_data_spec_checks_its_fields(values, message):
+    with pytest.raises(ValueError, match=message):
+        training.DataSpec(**values)
+
+
+def test_limit_reads_only_the_first_lines(tmp_path):
+    path = _pairs_file(tmp_path / "pairs.txt")
+    splits = training.load_splits(training.DataSpec(str(path), valid=5, test=5, limit=40))
+    assert sum(len(v) for v in splits.values()) == 40
+
+
+def test_load_data_spec_reads_older_runs(tmp_path):
+    (tmp_path / "data.json").write_text(json.dumps(
+        {"data": "synthetic_en_fr", "valid": 1000, "test": 2000, "limit": 0, "seed": 0}))
+    assert training.load_data_spec(tmp_path) == training.DataSpec()
+    (tmp_path / "data.json").write_text(json.dumps(
+        {"data": "/some/fra.txt", "valid": 1000, "test": 2000, "limit": 0, "seed": 0}))
+    with pytest.warns(UserWarning, match="records no content hash"):
+        assert training.load_data_spec(tmp_path).limit is None
+    (tmp_path / "data.json").write_text("{not json")
+    with pytest.raises(ValueError, match="data.json: corrupt"):
+        training.load_data_spec(tmp_path)
+    with pytest.raises(FileNotFoundError, match="No data.json in run directory"):
+        training.load_data_spec(tmp_path / "elsewhere")
+
+
+def test_resuming_with_other_settings_is_refused_before_anything_is_written(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps(dataclasses.asdict(CONFIG)))
+    spec = training.DataSpec().with_fingerprint()
+    (tmp_path / "data.json").write_text(json.dumps(dataclasses.asdict(spec)))
+    changed = dataclasses.replace(CONFIG, units=16, epochs=4)
+    training.check_resumable(tmp_path, changed, spec)  # no backup/: a finished run
+    (tmp_path / "backup").mkdir()
+    training.check_resumable(tmp_path, CONFIG, spec)  # the same settings: resumable
+    with pytest.raises(ValueError, match=r"interrupted run \(backup/\) with other settings: "
+                                         r"units 8 -> 16, epochs 3 -> 4\. Resume"):
+        training.check_resumable(tmp_path, changed, spec)
+    with pytest.raises(ValueError, match=r"seed 0 -> 1"):
+        training.check_resumable(tmp_path, CONFIG, dataclasses.replace(spec, seed=1))
+    before = (tmp_path / "config.json").read_text()
+    model = training.build_translator(training.prepare(
+        {"train": [("Hi.", "Salut.")], "valid": [("Hi.", "Salut.")]}, changed), changed)
+    with pytest.raises(ValueError, match="units 8 -> 16"):
+        training.train(model, None, tmp_path)
+    assert (tmp_path / "config.json").read_text() == before
+
+
+def test_prepare_refuses_a_max_length_that_leaves_no_pair(tiny_splits):
+    with pytest.raises(ValueError, match=r"`config.max_length` leaves no train pair.*"
+                                         r"Received: max_length=2"):
+        training.prepare(tiny_splits, dataclasses.replace(CONFIG, max_length=2))
