@@ -318,6 +318,15 @@ class ScratchLSTM(keras.layers.Layer):
             return None
         return checks.lstm_initial_state(initial_state, batch, self.units)
 
+    def __call__(self, inputs, *args, **kwargs):
+        # Check concrete inputs before Keras's call machinery, which would wrap
+        # our one-line message in "Exception encountered when calling ...".
+        if not args and not isinstance(inputs, keras.KerasTensor):
+            if not (hasattr(inputs, "shape") and hasattr(inputs, "dtype")):
+                inputs = keras.ops.convert_to_tensor(inputs)
+            self._check_call(inputs, kwargs.get("initial_state"), kwargs.get("mask"))
+        return super().__call__(inputs, *args, **kwargs)
+
     def call(self, inputs, initial_state=None, mask=None, training=None):
         initial_state = self._check_call(inputs, initial_state, mask)
         if initial_state is None:
