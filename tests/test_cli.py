@@ -114,11 +114,21 @@ def test_preset_then_fast_then_epochs_then_set(monkeypatch):
     (["train", "--preset", "huge"], "invalid choice: 'huge'"),
     (["train", "--epochs", "0"], "argument --epochs: must be a positive int"),
     (["demo", "--minutes", "-1"], "argument --minutes: must be a positive float"),
-    (["train", "--data", "no/such/fra.txt"], "argument --data: must be a file or one of"),
+    (["train", "--data", "no/such/fra.txt"], "argument --data: no such file"),
     (["translate", "--run-dir", "no/such/run", "Hi."], "argument --run-dir: must be a run"),
 ])
 def test_bad_arguments_are_usage_errors_before_tensorflow_loads(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.main(argv)
     assert exit_info.value.code == 2
-    assert message in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.startswith("tf-lstm: error: ") and err.count("\n") == 1  # one line
+
+
+def test_seed_reaches_the_config(monkeypatch):
+    monkeypatch.delenv("TF_LSTM_FAST", raising=False)
+    assert _config("train").seed == 0
+    assert _config("train", "--seed", "7", "--set", "units=16").seed == 7
+    with pytest.raises(ValueError, match="set the seed with --seed"):
+        _config("train", "--set", "seed=7")

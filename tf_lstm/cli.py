@@ -14,21 +14,31 @@ same program):
   `tf_lstm.translation.config.PRESETS` and `--set KEY=VALUE` changes any
   `TranslatorConfig` field; the real-data recipe is one command:
   `tf-lstm train --data path/to/fra.txt --preset tatoeba --minutes 30`.
-- `tf-lstm translate --run-dir DIR "sentence" ...`: translate sentences (or stdin lines).
-- `tf-lstm evaluate --run-dir DIR`: BLEU and chrF on the run's test split.
-- `tf-lstm export --run-dir DIR`: write the string-in/string-out SavedModel.
+  `--seed` seeds the weights, dropout, shuffling and a file's split, and is
+  recorded in config.json (`--set seed=...` is refused: one way to set it).
+- `tf-lstm translate --run-dir DIR "sentence" ...`: translate sentences, or
+  stdin: one output line per input line, a blank line for a blank line.
+- `tf-lstm evaluate --run-dir DIR`: BLEU and chrF on the run's test split,
+  refused if the data changed since training (data.json records its
+  absolute path, SHA-256 and size).
+- `tf-lstm export --run-dir DIR`: write the string-in/string-out SavedModel;
+  `--out` must be new or a SavedModel tf-lstm wrote (`--force` replaces
+  another folder), never a file, the run directory or a folder above it.
 
 `--fast` (the default when TF_LSTM_FAST=1) trains a tiny model on 2,000 pairs,
-for the tests. Every command that fails a check exits non-zero.
+for the tests. Errors are one line on stderr, ``tf-lstm: error: ...``: exit
+status 2 when the command line is wrong (checked before any work starts), 1
+when the command fails (bad data, a corrupt model file, a failed check);
+`--debug` shows the traceback instead. docs/misuse.md lists the cases.
 """
 
 import argparse
 import dataclasses
-import json
 import os
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 # Small settings that make the test suite's runs quick (TF_LSTM_FAST=1 or --fast).
@@ -79,8 +89,12 @@ def import_tensorflow_quietly():
 def _positive(kind):
     """An argparse type: `kind` (int or float) that must be > 0."""
     def convert(text):
-        value = kind(text)
-        if not value > 0:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a positive {kind.__name__}. "
+                                             f"Received: {text}") from None
+        if not value > 0 or value != value or value == float("inf"):
             raise argparse.ArgumentTypeError(f"must be a positive {kind.__name__}. "
                                              f"Received: {text}")
         return value
@@ -89,20 +103,33 @@ def _positive(kind):
 
 
 def _non_negative_int(text):
-    value = int(text)
+    """An argparse type: an int >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be a non-negative int. Received: {text}")
     return value
+
+
+class _Parser(argparse.ArgumentParser):
+    """An `ArgumentParser` whose usage errors are one line, exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"tf-lstm: error: {message} (see {self.prog} --help)\n")
 
 
 def _config(args):
     """The `TranslatorConfig` of a `train` or `demo` command line.
 
     The preset first, then `--fast`'s settings, `--epochs` (or the demo's
-    budget of `DEMO_EPOCHS`), and last the `--set KEY=VALUE` overrides.
+    budget of `DEMO_EPOCHS`) and `--seed`, and last the `--set KEY=VALUE`
+    overrides.
 
     Raises:
-        ValueError: on an unknown key, a value of the wrong type or out of range.
+        ValueError: on an unknown key, a value of the wrong type or out of
+            range, or `--set seed=...` (the seed is set by `--seed`).
     """
     from tf_lstm.translation.config import TranslatorConfig
 
@@ -111,6 +138,11 @@ def _config(args):
         values["epochs"] = args.epochs
     elif args.command == "demo" and not args.fast:
         values["epochs"] = DEMO_EPOCHS
+    values["seed"] = args.seed
+    for item in args.set or ():
+        if str(item).partition("=")[0].strip() == "seed":
+            raise ValueError(f"{item!r}: set the seed with --seed (it seeds the weights, "
+                             "dropout, shuffling and a file's split)")
     return TranslatorConfig.from_overrides(args.set or (), preset=args.preset, **values)
 
 
@@ -127,34 +159,51 @@ def _verify(args):
     return 1 if failed else 0
 
 
-def _train(args, demo=False):
+def _prepare(args):
+    """Load and check a `train`/`demo` run's data before any training.
+
+    Returns:
+        `(spec, splits, prepared)`: the `DataSpec` with its fingerprint, the
+        pair lists (cut to `--fast` sizes) and the prepared datasets.
+
+    Raises:
+        ValueError: if the run directory holds an interrupted run with other
+            settings, or on bad data or sizes (`training.load_splits`,
+            `training.prepare`); nothing is written then.
+    """
+    from tf_lstm.translation import training
+
+    spec = training.DataSpec(data=args.data, valid=args.valid, test=args.test,
+                             limit=args.limit, seed=args.seed).with_fingerprint()
+    training.check_resumable(args.run_dir, args.config, spec)
+    splits = training.load_splits(spec)
+    if args.fast:
+        splits = {"train": splits["train"][:FAST_TRAIN_PAIRS],
+                  "valid": splits["valid"][:200], "test": splits["test"][:200]}
+    return spec, splits, training.prepare(splits, args.config)
+
+
+def _train(args, data, demo=False):
     from tf_lstm import translation
     from tf_lstm.files import write_json
     from tf_lstm.translation import export, training
     from tf_lstm.translation.evaluate import evaluate
     from tf_lstm.translation.inference import StringTranslator
 
-    spec = training.DataSpec(data=args.data, valid=args.valid, test=args.test,
-                             limit=args.limit, seed=args.seed)
-    splits = training.load_splits(spec)
-    if args.fast:
-        splits = {"train": splits["train"][:FAST_TRAIN_PAIRS],
-                  "valid": splits["valid"][:200], "test": splits["test"][:200]}
-    config = args.config
-    run_dir = Path(args.run_dir or Path("runs") / Path(args.data).stem)
+    spec, splits, prepared = data
+    config, run_dir = args.config, args.run_dir
     print(f"Data: {Path(spec.data).name}: " + ", ".join(f"{k} {len(v)} pairs"
                                                         for k, v in splits.items()))
-    prepared = training.prepare(splits, config)
     print(f"Vocabulary: {len(prepared.source_vocabulary)} English, "
           f"{len(prepared.target_vocabulary)} French tokens. Run directory: {run_dir}")
     model = training.build_translator(prepared, config)
+    write_json(run_dir / "data.json", dataclasses.asdict(spec))  # an interrupted run has it
     budget = [training.TimeBudget(args.minutes)] if args.minutes else []
     start = time.perf_counter()
     history = training.train(model, prepared, run_dir, verbose=2 if demo else "auto",
                              extra_callbacks=budget)
     train_seconds = time.perf_counter() - start
     export.save_keras(model, run_dir / "model.keras")
-    write_json(run_dir / "data.json", dataclasses.asdict(spec))
     translation.plot_training_curves(history.history).savefig(
         run_dir / "curves.png", dpi=100)
 
@@ -191,7 +240,7 @@ def _train(args, demo=False):
 
 
 def _train_command(args):
-    _train(args)
+    _train(args, _prepare(args))
     return 0
 
 
@@ -202,10 +251,69 @@ def _load(run_dir):
     return StringTranslator(export.load_keras(Path(run_dir) / "model.keras"))
 
 
+def read_lines(stream):
+    """Split a byte stream into lines, each decoded from UTF-8 on its own.
+
+    Args:
+        stream: a binary file object (``sys.stdin.buffer``).
+
+    Returns:
+        `(lines, bad)`: one str per input line (without its ``\\n`` or
+        ``\\r\\n``; None for a line that is not valid UTF-8), and the 1-based
+        numbers of those lines with the reason, ``[(number, reason)]``.
+
+    Example:
+
+    >>> import io
+    >>> read_lines(io.BytesIO(b"Hi.\\n\\nBad \\xff.\\r\\nBye."))
+    (['Hi.', '', None, 'Bye.'], [(3, 'invalid start byte at byte 4')])
+    """
+    data = stream.read()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]  # a UTF-8 byte order mark
+    if not data:
+        return [], []
+    if data.endswith(b"\n"):
+        data = data[:-1]  # the final newline ends the last line; it does not start one
+    lines, bad = [], []
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        try:
+            lines.append(raw.decode("utf-8").removesuffix("\r"))
+        except UnicodeDecodeError as e:
+            lines.append(None)
+            bad.append((number, f"{e.reason} at byte {e.start}"))
+    return lines, bad
+
+
 def _translate(args):
-    sentences = args.sentences or [line.rstrip("\n") for line in sys.stdin if line.strip()]
-    for line in _load(args.run_dir).translate(sentences, beam_width=args.beam):
-        print(line)
+    """One output line per input (sentence arguments, else stdin lines).
+
+    A blank input gives a blank line, as the SavedModel gives "". A stdin
+    line that is not UTF-8 gives a blank line too, every other line is
+    translated, and the command then names those lines and exits 1.
+    """
+    translator = _load(args.run_dir)
+    if args.sentences:
+        texts, bad, noun = list(args.sentences), [], "sentence"
+    else:
+        stdin = getattr(sys.stdin, "buffer", None)
+        texts, bad = (read_lines(stdin) if stdin is not None else
+                      ([line.rstrip("\n") for line in sys.stdin], []))
+        noun = "line"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = translator.translate(["" if text is None else text for text in texts],
+                                   beam_width=args.beam)
+    for warning in caught:  # the translator numbers sentences from 0
+        warnings.warn_explicit(f"{warning.message} (index 0 is the first input {noun})",
+                               warning.category, warning.filename, warning.lineno)
+    sys.stdout.write("".join(f"{line}\n" for line in out))
+    sys.stdout.flush()
+    if bad:
+        listed = "; ".join(f"line {n}: {reason}" for n, reason in bad[:10])
+        raise ValueError(f"stdin: {len(bad)} line(s) not valid UTF-8 ({listed}"
+                         f"{'; ...' if len(bad) > 10 else ''}); each gave an empty output "
+                         "line, every other line was translated")
     return 0
 
 
@@ -213,8 +321,7 @@ def _evaluate(args):
     from tf_lstm.translation import training
     from tf_lstm.translation.evaluate import evaluate
 
-    spec = training.DataSpec(**json.loads(
-        (Path(args.run_dir) / "data.json").read_text(encoding="utf-8")))
+    spec = training.load_data_spec(args.run_dir)
     test = training.load_splits(spec)[args.split]
     scores, _ = evaluate(_load(args.run_dir), test, beam_width=args.beam)
     print(f"{args.split}: {scores.sentences} pairs, {scores.method}: BLEU "
@@ -226,16 +333,17 @@ def _export(args):
     from tf_lstm.translation import export
 
     out = export.export_saved_model(export.load_keras(Path(args.run_dir) / "model.keras"),
-                                    args.out or Path(args.run_dir) / "saved_model")
+                                    args.out, overwrite=args.force)
     print(f"SavedModel written to {out} (signatures: serving_default, beam4)")
     return 0
 
 
 def _demo(args):
+    data = _prepare(args)  # the data and the run directory are checked before verifying
     status = _verify(args)
     print("\nTraining the English->French translator on the bundled corpus...\n",
           flush=True)
-    scores = _train(args, demo=True)
+    scores = _train(args, data, demo=True)
     target = 80.0
     print(f"Demo target BLEU >= {target:.0f} on the test split: "
           f"{'reached' if scores.bleu >= target else 'NOT reached'} ({scores.bleu:.1f})")
@@ -246,35 +354,43 @@ def build_parser():
     """The `tf-lstm` argument parser; each command's function is its `run` default."""
     from tf_lstm.translation.config import PRESETS
 
-    parser = argparse.ArgumentParser(prog="tf-lstm", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _Parser(prog="tf-lstm", description=__doc__,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
 
     def command(name, run, help_text):
         sub = commands.add_parser(name, help=help_text, description=help_text)
-        sub.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+        sub.add_argument("--debug", action="store_true",
+                         help="show the traceback of an error instead of one line")
         sub.set_defaults(run=run, parser=sub)
         return sub
 
+    def seed_option(sub, help_text):
+        sub.add_argument("--seed", type=_non_negative_int, default=0, help=help_text)
+
     def training_options(sub):
+        seed_option(sub, "seeds the weights, dropout, shuffling and a file's split; "
+                         "recorded in config.json (default 0)")
         sub.add_argument("--data", default="synthetic_en_fr",
                          help="bundled corpus name (default synthetic_en_fr) or path to "
                               "an Anki/Tatoeba file (.txt or .zip)")
-        sub.add_argument("--run-dir", help="output directory (default runs/<data name>)")
+        sub.add_argument("--run-dir", help="output directory (default runs/<data name>): "
+                                           "new, empty, or a run tf-lstm train wrote")
         sub.add_argument("--preset", default="demo", choices=sorted(PRESETS),
                          help="starting hyperparameters (default demo; tatoeba: the "
                               "recipe for the real Tatoeba file)")
         sub.add_argument("--epochs", type=_positive(int),
                          help="override TranslatorConfig.epochs")
         sub.add_argument("--set", action="append", metavar="KEY=VALUE",
-                         help="override any TranslatorConfig field (repeatable, applied "
-                              "last)")
-        sub.add_argument("--valid", type=_positive(int), default=1000,
-                         help="held-out validation pairs (file data; default 1000)")
-        sub.add_argument("--test", type=_positive(int), default=2000,
-                         help="held-out test pairs (file data; default 2000)")
-        sub.add_argument("--limit", type=_non_negative_int, default=0,
-                         help="read at most N lines of the file (default 0: all)")
+                         help="override a TranslatorConfig field other than seed "
+                              "(repeatable, applied last)")
+        sub.add_argument("--valid", type=_positive(int),
+                         help="held-out validation pairs (file data only; default 1000)")
+        sub.add_argument("--test", type=_positive(int),
+                         help="held-out test pairs (file data only; default 2000)")
+        sub.add_argument("--limit", type=_positive(int),
+                         help="read at most N lines of the file (file data only; "
+                              "default all)")
         sub.add_argument("--minutes", type=_positive(float),
                          help="training time budget: stop before an epoch that would "
                               "end past it")
@@ -287,16 +403,19 @@ def build_parser():
         sub.add_argument("--run-dir", required=True,
                          help="a run directory written by `tf-lstm train`")
 
-    command("verify", _verify, "scratch LSTMs vs Keras, forward and backward")
+    seed_option(command("verify", _verify, "scratch LSTMs vs Keras, forward and backward"),
+                "seeds the weights and inputs of every case (default 0)")
     training_options(command("demo", _demo, "the main job: verify, then train and "
                                             f"evaluate ({DEMO_EPOCHS} epochs unless "
                                             "--epochs)"))
     training_options(command("train", _train_command, "train a translator"))
-    sub = command("translate", _translate, "translate sentences with a trained run")
+    sub = command("translate", _translate, "translate sentences with a trained run: one "
+                                           "output line per input (blank for blank)")
     run_dir_option(sub)
     sub.add_argument("--beam", type=_positive(int), default=1,
                      help="beam width (default 1: greedy)")
-    sub.add_argument("sentences", nargs="*", help="English sentences (default: stdin)")
+    sub.add_argument("sentences", nargs="*", help="English sentences (default: stdin, "
+                                                  "UTF-8, one per line)")
     sub = command("evaluate", _evaluate, "BLEU and chrF on a split of the run's data")
     run_dir_option(sub)
     sub.add_argument("--split", default="test", choices=["train", "valid", "test"])
@@ -304,24 +423,75 @@ def build_parser():
                      help="beam width (default 1: greedy)")
     sub = command("export", _export, "write the string-in/string-out SavedModel")
     run_dir_option(sub)
-    sub.add_argument("--out", help="SavedModel folder (default RUN_DIR/saved_model)")
+    sub.add_argument("--out", help="SavedModel folder (default RUN_DIR/saved_model): new, "
+                                   "or a SavedModel tf-lstm wrote")
+    sub.add_argument("--force", action="store_true",
+                     help="replace --out even if it is a folder tf-lstm did not write "
+                          "(its contents are lost); never a file or the run directory")
     return parser
+
+
+def _check_training(args):
+    """`train`/`demo`: resolve --data and --run-dir, build the config; usage errors exit 2."""
+    from tf_lstm.translation.corpus import bundled_corpora
+
+    error = args.parser.error
+    if os.path.exists(args.data):
+        if not os.path.isfile(args.data):
+            error(f"argument --data: must be a sentence-pair file, not a folder. "
+                  f"Received: {args.data}")
+        args.data = os.path.abspath(args.data)  # data.json works from any folder
+    elif args.data in bundled_corpora():
+        given = [name for name in ("valid", "test", "limit")
+                 if getattr(args, name) is not None]
+        if given:
+            error(f"argument --{given[0]}: applies to a sentence-pair file only; the "
+                  f"bundled corpus {args.data} has fixed splits")
+    else:
+        what = "file" if Path(args.data).suffix else "file or bundled corpus"
+        error(f"argument --data: no such {what} (bundled corpora: "
+              f"{', '.join(bundled_corpora())}). Received: {args.data}")
+    try:
+        args.config = _config(args)
+    except ValueError as e:
+        error(f"argument --set: {e}" if args.set else str(e))
+    args.run_dir = Path(args.run_dir or Path("runs") / Path(args.data).stem)
+    if os.path.lexists(args.run_dir) and not args.run_dir.is_dir():
+        error(f"argument --run-dir: must be a folder, not a file. Received: {args.run_dir}")
+    if (args.run_dir.is_dir() and any(args.run_dir.iterdir())
+            and not any((args.run_dir / name).is_file()
+                        for name in ("config.json", "data.json"))):
+        error(f"argument --run-dir: {args.run_dir} is a folder tf-lstm train did not write "
+              "(no config.json or data.json) and is not empty: its files could be "
+              "overwritten; choose a new or empty folder")
+
+
+def _check_export(args):
+    """`export`: the destination must be safe to write; usage errors exit 2."""
+    from tf_lstm.translation.export import is_our_saved_model
+
+    run_dir = Path(args.run_dir).resolve()
+    args.out = Path(args.out) if args.out else Path(args.run_dir) / "saved_model"
+    out = args.out.resolve()
+    if out == run_dir or out in run_dir.parents:
+        args.parser.error(f"argument --out: must not be the run directory or a folder "
+                          f"holding it (exporting would replace the run). Received: "
+                          f"{args.out}")
+    if os.path.lexists(args.out) and not is_our_saved_model(args.out):
+        if not args.out.is_dir() or args.out.is_symlink():
+            args.parser.error(f"argument --out: is an existing file, which is never "
+                              f"replaced; choose a new folder. Received: {args.out}")
+        if not args.force:
+            args.parser.error(f"argument --out: is an existing folder that is not a "
+                              f"SavedModel tf-lstm wrote, and exporting would delete its "
+                              f"contents; choose a new folder (or --force to replace it). "
+                              f"Received: {args.out}")
 
 
 def _check(args):
     """Check what can be checked before TensorFlow loads; a usage error exits 2."""
     if args.command in ("train", "demo"):
-        from tf_lstm.translation.corpus import bundled_corpora
-
-        if os.path.exists(args.data):
-            args.data = os.path.abspath(args.data)  # data.json works from any folder
-        elif args.data not in bundled_corpora():
-            args.parser.error(f"argument --data: must be a file or one of the bundled "
-                              f"corpora {bundled_corpora()}. Received: {args.data}")
-        try:
-            args.config = _config(args)
-        except ValueError as e:
-            args.parser.error(str(e))
+        _check_training(args)
     if args.command in ("translate", "evaluate", "export"):
         needed = ["model.keras"] + (["data.json"] if args.command == "evaluate" else [])
         missing = [name for name in needed if not (Path(args.run_dir) / name).is_file()]
@@ -329,14 +499,41 @@ def _check(args):
             args.parser.error(f"argument --run-dir: must be a run directory written by "
                               f"`tf-lstm train` (missing {', '.join(missing)}). "
                               f"Received: {args.run_dir}")
+    if args.command == "export":
+        _check_export(args)
+
+
+# What a command raises for a user's mistake (our checks raise these, with a
+# message naming the argument); they print as one line unless --debug.
+USER_ERRORS = (ValueError, TypeError, OSError)
+
+
+def _one_line(message):
+    return " ".join(str(message).split())
 
 
 def main(argv=None):
-    """Run the command line `argv` (default `sys.argv[1:]`); return the exit status."""
+    """Run the command line `argv` (default `sys.argv[1:]`); return the exit status.
+
+    Returns:
+        0 on success, 1 when the command fails; a usage error exits 2
+        (`SystemExit`) before any work starts.
+    """
     args = build_parser().parse_args(argv)
-    _check(args)
-    import_tensorflow_quietly()
-    return args.run(args)
+    try:
+        _check(args)
+        import_tensorflow_quietly()
+        with warnings.catch_warnings():
+            if not args.debug:
+                warnings.showwarning = lambda message, *_, **__: print(
+                    f"tf-lstm: warning: {_one_line(message)}", file=sys.stderr)
+            return args.run(args)
+    except USER_ERRORS as e:
+        if args.debug:
+            raise
+        sys.stdout.flush()
+        print(f"tf-lstm: error: {_one_line(e)}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
