@@ -95,3 +95,12 @@ def test_a_corrupt_keras_file_is_named_corrupt_not_missing(tiny_model, tmp_path,
         export.load_keras(path)
     with pytest.raises(FileNotFoundError, match="must be an existing .keras file"):
         export.load_keras(tmp_path / "missing.keras")
+
+
+def test_a_keras_file_of_another_model_is_refused(tmp_path):
+    import keras
+
+    other = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    other.save(tmp_path / "other.keras")
+    with pytest.raises(ValueError, match="expected a tf_lstm Translator, found a Sequential"):
+        export.load_keras(tmp_path / "other.keras")
