@@ -122,7 +122,7 @@ def check_export_path(path, overwrite=False):
     >>> import tempfile
     >>> check_export_path(tempfile.mkdtemp())
     Traceback (most recent call last):
-    FileExistsError: Argument `path` is an existing folder that is not a SavedModel tf_lstm wrote; ...
+    FileExistsError: Argument `path` is an existing folder that is not a SavedModel ...
     """
     path = Path(path)
     if not os.path.lexists(path) or is_our_saved_model(path):
