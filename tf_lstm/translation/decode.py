@@ -33,21 +33,21 @@ log-probability; the penalty only ranks the final hypotheses.
 
 The empty hypothesis and `min_length`. A hypothesis whose first token is
 `end_id` is the empty output, with ``log P = log P(end | start)``, one term
-only. A weak model spreads its probability over thousands of words, so every
-real sentence pays that cost at each of its tokens, and the empty hypothesis
-is often the most probable output of all, even after length normalisation
+only. A weak model spreads its probability over thousands of words, so a
+real sentence pays a cost of that order at each of its tokens, and the empty
+hypothesis is often the most probable output of all, even after length normalisation
 (ranked first by an exact search: Stahlberg & Byrne, 2019, "On NMT Search
 Errors and Model Errors: Cat Got Your Tongue?"). Greedy decoding rarely sees
 it, since `end_id` is seldom the arg-max first token; a wide beam keeps it
 from the first step and returns it. That is a model error found by a better
-search, not a search error. The rule that fixes it is a minimum length:
+search, not a search error (the tests check it against brute force). The
+rule against it is a minimum length:
 ``min_length=n`` forbids `end_id` at the first `n` steps (its log-probability
 becomes -inf there; the other tokens keep their model log-probabilities, not
 renormalised). Both decoders take it; the translator
 (`tf_lstm.translation.inference`) uses ``min_length=1``, so a sentence is
 never translated to the empty string, by greedy decoding or by any beam.
-The default 0 is the unconstrained search, which the tests compare with
-brute force.
+The default 0 is the unconstrained search.
 
 Beams that cannot be filled (``beam_width`` above the number of hypotheses
 with a finite score, e.g. at the first step when ``beam_width > vocab``)
