@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from tf_lstm import cli
+from tf_lstm import cli, commands
 from tf_lstm.translation import corpus
 
 TINY = ["--fast", "--epochs", "1", "--set", "units=16", "--set", "embedding_dim=8",
@@ -104,10 +104,10 @@ def test_export_never_replaces_a_folder_or_file_it_did_not_write(fake_run, tmp_p
 
 def test_evaluate_refuses_data_that_changed_since_training(fake_run, tmp_path, capsys,
                                                            monkeypatch):
-    from tf_lstm.translation import training
+    from tf_lstm.translation import runs
 
     data = pairs_file(tmp_path / "pairs.txt", corpus.load_bundled()["train"][:300])
-    spec = training.DataSpec(str(data), valid=20, test=20).with_fingerprint()
+    spec = runs.DataSpec(str(data), valid=20, test=20).with_fingerprint()
     (fake_run / "data.json").write_text(json.dumps(dataclasses.asdict(spec)))
     with open(data, "a", encoding="utf-8") as f:  # 200 lines appended to the file
         f.writelines(f"{e}\t{f_}\n" for e, f_ in corpus.load_bundled()["train"][300:500])
@@ -122,7 +122,7 @@ def test_train_records_the_data_by_absolute_path_and_hash(tmp_path, monkeypatch)
     args = cli.build_parser().parse_args(["train", "--data", "pairs.txt", "--valid", "20",
                                           "--test", "20", "--limit", "250", *TINY])
     cli._check(args)
-    spec, splits, _ = cli._prepare(args)
+    spec, splits, _ = commands.prepare_run(args)
     assert spec.data == str(data) and os.path.isabs(spec.data)
     assert (spec.sha256, spec.size) == tuple(corpus.fingerprint(data).values())
     assert sum(len(v) for v in splits.values()) == 250  # --limit applies
@@ -210,7 +210,7 @@ def test_a_run_directory_train_did_not_write_is_refused(tmp_path, capsys):
 
 
 def test_resuming_with_a_changed_set_fails_before_config_json_is_rewritten(tmp_path, capsys):
-    from tf_lstm.translation import training
+    from tf_lstm.translation import runs
 
     run = tmp_path / "run"
     argv = ["train", "--run-dir", str(run), *TINY]
@@ -218,7 +218,7 @@ def test_resuming_with_a_changed_set_fails_before_config_json_is_rewritten(tmp_p
     cli._check(args)
     run.mkdir()
     (run / "config.json").write_text(json.dumps(dataclasses.asdict(args.config)))
-    spec = training.DataSpec(seed=0).with_fingerprint()
+    spec = runs.DataSpec(seed=0).with_fingerprint()
     (run / "data.json").write_text(json.dumps(dataclasses.asdict(spec)))
     (run / "backup").mkdir()  # a killed run
     before = snapshot(run)
@@ -245,11 +245,11 @@ def test_errors_are_one_line_unless_debug(fake_run, capsys):
 
 
 def test_stdin_lines_are_decoded_one_by_one():
-    lines, bad = cli.read_lines(io.BytesIO(b"\xef\xbb\xbfHi.\n\n  \nOui \xe9t\xe9\r\nEnd."))
+    lines, bad = commands.read_lines(io.BytesIO(b"\xef\xbb\xbfHi.\n\n  \nOui \xe9t\xe9\r\nEnd."))
     assert lines == ["Hi.", "", "  ", None, "End."]
     assert bad == [(4, "invalid continuation byte at byte 4")]
-    assert cli.read_lines(io.BytesIO(b"")) == ([], [])
-    assert cli.read_lines(io.BytesIO(b"\n")) == ([""], [])
+    assert commands.read_lines(io.BytesIO(b"")) == ([], [])
+    assert commands.read_lines(io.BytesIO(b"\n")) == ([""], [])
 
 
 # --- Cases that need a trained model: one tiny run for the module -------------------------------

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tf_lstm.translation import pipeline, vocab
+from tf_lstm.translation import pipeline
 from tf_lstm.translation.tokens import END_ID, START_ID
 
 

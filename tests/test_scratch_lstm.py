@@ -149,7 +149,7 @@ def test_config_round_trip_and_keras_save(tmp_path, rng):
 
 
 # --- activations (issue 16: from_keras ignored them) ---------------------------
-SUPPORTED = sorted(tf_lstm.scratch_lstm.ACTIVATIONS)
+SUPPORTED = sorted(tf_lstm.activations.ACTIVATIONS)
 PAIRS = ([(a, "sigmoid") for a in SUPPORTED]
          + [("tanh", r) for r in SUPPORTED if r != "sigmoid"])
 
@@ -186,7 +186,7 @@ def test_every_supported_activation_matches_keras(rng, dtype, activation,
 
 def test_keras_3_hard_sigmoid_is_relu6_of_x_plus_3_over_6():
     x = np.linspace(-5, 5, 41)
-    hard_sigmoid = tf_lstm.scratch_lstm.ACTIVATIONS["hard_sigmoid"]
+    hard_sigmoid = tf_lstm.activations.ACTIVATIONS["hard_sigmoid"]
     np.testing.assert_allclose(hard_sigmoid(tf.constant(x)), np.clip(x / 6 + 0.5, 0, 1),
                                atol=1e-15)
     np.testing.assert_allclose(keras.activations.hard_sigmoid(x), hard_sigmoid(x),

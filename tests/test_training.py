@@ -7,7 +7,7 @@ import json
 import keras
 import pytest
 
-from tf_lstm.translation import training
+from tf_lstm.translation import runs, training
 from tf_lstm.translation.config import TranslatorConfig
 
 CONFIG = TranslatorConfig(embedding_dim=8, units=8, epochs=3, batch_size=64,
@@ -53,7 +53,7 @@ def test_an_interrupted_run_resumes_where_it_stopped(tiny_splits, tmp_path):
     assert epochs == [0, 1, 2]
     for name in ("best.weights.h5", "config.json", "logs"):
         assert (tmp_path / name).exists(), name
-    assert training.load_config(tmp_path) == CONFIG
+    assert runs.load_config(tmp_path) == CONFIG
     # The resumed epoch used the decayed learning rate of epoch 3.
     assert abs(float(resumed.optimizer.learning_rate) - CONFIG.learning_rate
                * CONFIG.lr_decay ** 2) < 1e-9
@@ -64,7 +64,7 @@ def test_load_splits_from_a_file_keeps_english_sentences_apart(tmp_path):
     lines += [f"Sentence {i}.\tAutre phrase {i}.\n" for i in range(50)]  # 2 translations
     path = tmp_path / "pairs.txt"
     path.write_text("".join(lines), encoding="utf-8")
-    splits = training.load_splits(training.DataSpec(data=str(path), valid=6, test=10))
+    splits = runs.load_splits(runs.DataSpec(data=str(path), valid=6, test=10))
     assert (len(splits["test"]), len(splits["valid"])) == (10, 6)  # pairs
     english = {k: {e for e, _ in v} for k, v in splits.items()}
     assert len(english["test"]) == 5 and len(english["valid"]) == 3
@@ -91,20 +91,20 @@ def _pairs_file(path, n=100):
 
 def test_a_fingerprinted_spec_refuses_data_that_changed(tmp_path):
     path = _pairs_file(tmp_path / "pairs.txt")
-    spec = training.DataSpec(data=str(path), valid=10, test=10).with_fingerprint()
+    spec = runs.DataSpec(data=str(path), valid=10, test=10).with_fingerprint()
     assert spec.size == path.stat().st_size and len(spec.sha256) == 64
-    before = training.load_splits(spec)
-    assert training.load_splits(spec) == before  # unchanged: the same split
+    before = runs.load_splits(spec)
+    assert runs.load_splits(spec) == before  # unchanged: the same split
     with open(path, "a", encoding="utf-8") as f:
         f.write("Sentence 100.\tPhrase 100.\n")
     with pytest.raises(ValueError, match=r"data changed since the run was trained: .*"
                                          r"pairs\.txt had sha256 .* it now has"):
-        training.load_splits(spec)
-    bundled = training.DataSpec().with_fingerprint()  # the bundled corpus is hashed too
-    assert training.load_splits(dataclasses.replace(bundled, seed=3))["test"][0] == \
-        training.load_splits(training.DataSpec())["test"][0]
+        runs.load_splits(spec)
+    bundled = runs.DataSpec().with_fingerprint()  # the bundled corpus is hashed too
+    assert runs.load_splits(dataclasses.replace(bundled, seed=3))["test"][0] == \
+        runs.load_splits(runs.DataSpec())["test"][0]
     with pytest.raises(ValueError, match="data changed"):
-        training.load_splits(dataclasses.replace(bundled, sha256="0" * 64))
+        runs.load_splits(dataclasses.replace(bundled, sha256="0" * 64))
 
 
 @pytest.mark.parametrize("values, error, message", [
@@ -114,7 +114,7 @@ def test_a_fingerprinted_spec_refuses_data_that_changed(tmp_path):
 ])
 def test_load_splits_errors(values, error, message):
     with pytest.raises(error, match=message):
-        training.load_splits(training.DataSpec(**values))
+        runs.load_splits(runs.DataSpec(**values))
 
 
 @pytest.mark.parametrize("values, message", [
@@ -126,43 +126,43 @@ def test_load_splits_errors(values, error, message):
 ])
 def test_data_spec_checks_its_fields(values, message):
     with pytest.raises(ValueError, match=message):
-        training.DataSpec(**values)
+        runs.DataSpec(**values)
 
 
 def test_limit_reads_only_the_first_lines(tmp_path):
     path = _pairs_file(tmp_path / "pairs.txt")
-    splits = training.load_splits(training.DataSpec(str(path), valid=5, test=5, limit=40))
+    splits = runs.load_splits(runs.DataSpec(str(path), valid=5, test=5, limit=40))
     assert sum(len(v) for v in splits.values()) == 40
 
 
 def test_load_data_spec_reads_older_runs(tmp_path):
     (tmp_path / "data.json").write_text(json.dumps(
         {"data": "synthetic_en_fr", "valid": 1000, "test": 2000, "limit": 0, "seed": 0}))
-    assert training.load_data_spec(tmp_path) == training.DataSpec()
+    assert runs.load_data_spec(tmp_path) == runs.DataSpec()
     (tmp_path / "data.json").write_text(json.dumps(
         {"data": "/some/fra.txt", "valid": 1000, "test": 2000, "limit": 0, "seed": 0}))
     with pytest.warns(UserWarning, match="records no content hash"):
-        assert training.load_data_spec(tmp_path).limit is None
+        assert runs.load_data_spec(tmp_path).limit is None
     (tmp_path / "data.json").write_text("{not json")
     with pytest.raises(ValueError, match="data.json: corrupt"):
-        training.load_data_spec(tmp_path)
+        runs.load_data_spec(tmp_path)
     with pytest.raises(FileNotFoundError, match="No data.json in run directory"):
-        training.load_data_spec(tmp_path / "elsewhere")
+        runs.load_data_spec(tmp_path / "elsewhere")
 
 
 def test_resuming_with_other_settings_is_refused_before_anything_is_written(tmp_path):
     (tmp_path / "config.json").write_text(json.dumps(dataclasses.asdict(CONFIG)))
-    spec = training.DataSpec().with_fingerprint()
+    spec = runs.DataSpec().with_fingerprint()
     (tmp_path / "data.json").write_text(json.dumps(dataclasses.asdict(spec)))
     changed = dataclasses.replace(CONFIG, units=16, epochs=4)
-    training.check_resumable(tmp_path, changed, spec)  # no backup/: a finished run
+    runs.check_resumable(tmp_path, changed, spec)  # no backup/: a finished run
     (tmp_path / "backup").mkdir()
-    training.check_resumable(tmp_path, CONFIG, spec)  # the same settings: resumable
+    runs.check_resumable(tmp_path, CONFIG, spec)  # the same settings: resumable
     with pytest.raises(ValueError, match=r"interrupted run \(backup/\) with other settings: "
                                          r"units 8 -> 16, epochs 3 -> 4\. Resume"):
-        training.check_resumable(tmp_path, changed, spec)
+        runs.check_resumable(tmp_path, changed, spec)
     with pytest.raises(ValueError, match=r"seed 0 -> 1"):
-        training.check_resumable(tmp_path, CONFIG, dataclasses.replace(spec, seed=1))
+        runs.check_resumable(tmp_path, CONFIG, dataclasses.replace(spec, seed=1))
     before = (tmp_path / "config.json").read_text()
     model = training.build_translator(training.prepare(
         {"train": [("Hi.", "Salut.")], "valid": [("Hi.", "Salut.")]}, changed), changed)

@@ -31,8 +31,8 @@ _EXPORTS = {
     "split_lstm_weights": "tf_lstm.gates", "to_ifog": "tf_lstm.gates",
     "ScratchLSTM": "tf_lstm.scratch_lstm", "tf_lstm_forward": "tf_lstm.scratch_lstm",
 }
-_MODULES = ("checks", "cli", "gates", "layers", "lessons", "numpy_lstm", "scratch_lstm",
-            "translation", "verify")
+_MODULES = ("activations", "checks", "cli", "commands", "files", "gates", "layers", "lessons",
+            "numpy_lstm", "scratch_lstm", "translation", "verify")
 __all__ = sorted([*_EXPORTS, "seed_everything"])
 
 

@@ -10,6 +10,8 @@ One stage per module, in the order data flows through them:
     model      Translator: encoder, Luong attention, decoder, masked loss and accuracy
     training   vocabularies + datasets (`prepare`), `fit` with early stopping,
                checkpoints, resume and TensorBoard (`train`)
+    runs       what a run directory records (data by path and hash, config) and
+               the checks that keep evaluation and resuming honest
     decode     greedy decoding and beam search, batched, pure TensorFlow
     inference  StringTranslator: strings in, strings out
     evaluate   sacreBLEU BLEU and chrF on a held-out split
@@ -34,8 +36,9 @@ _EXPORTS = {
     "TranslatorConfig": "config",
     "Translator": "model", "LuongAttention": "model", "MaskedAccuracy": "model",
     "masked_loss": "model", "compile_translator": "model",
-    "DataSpec": "training", "Prepared": "training", "TimeBudget": "training",
-    "build_translator": "training", "load_splits": "training", "prepare": "training",
+    "Prepared": "training", "TimeBudget": "training", "build_translator": "training",
+    "prepare": "training",
+    "DataSpec": "runs", "load_splits": "runs", "load_config": "runs",
     "train": "training",
     "beam_search": "decode", "greedy_decode": "decode",
     "StringTranslator": "inference",
@@ -43,7 +46,7 @@ _EXPORTS = {
     "export_saved_model": "export", "load_keras": "export", "save_keras": "export",
     "plot_attention": "figures", "plot_training_curves": "figures",
 }
-_MODULES = ("corpus", "vocab", "tokens", "pipeline", "config", "model", "training",
+_MODULES = ("corpus", "vocab", "tokens", "pipeline", "config", "model", "training", "runs",
             "decode", "inference", "evaluate", "export", "figures")
 __all__ = sorted(_EXPORTS)
 
