@@ -39,7 +39,7 @@ from benchmarks import padded
 from benchmarks.common import RESULTS, command_line, machine, with_extension
 from benchmarks.sampled_softmax import build_translator
 from tf_lstm.files import write_json, write_text
-from tf_lstm.translation import training
+from tf_lstm.translation import runs, training
 from tf_lstm.translation.config import TranslatorConfig
 from tf_lstm.translation.evaluate import evaluate
 from tf_lstm.translation.inference import StringTranslator
@@ -136,7 +136,7 @@ def main(argv=None):
         parser.error(str(error))
     run_dir = args.run_dir or tempfile.mkdtemp(prefix="tatoeba_")
     print(f"Run directory: {run_dir}", flush=True)
-    splits = training.load_splits(training.DataSpec(data=args.data, valid=args.valid,
+    splits = runs.load_splits(runs.DataSpec(data=args.data, valid=args.valid,
                                                     test=args.test))
     results = train_and_score(splits, config, run_dir, args.minutes,
                               padded_batches=args.padded, num_sampled=args.sampled_softmax)

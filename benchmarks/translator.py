@@ -45,7 +45,7 @@ from benchmarks import padded
 from benchmarks.common import RESULTS, command_line, machine, shown_path, with_extension
 from benchmarks.sampled_softmax import build_translator
 from tf_lstm.files import write_json, write_text
-from tf_lstm.translation import training
+from tf_lstm.translation import runs, training
 from tf_lstm.translation.config import TranslatorConfig
 from tf_lstm.translation.evaluate import evaluate
 from tf_lstm.translation.inference import StringTranslator
@@ -121,7 +121,7 @@ def main(argv=None):
                         help="epochs of the extra variants (default: --epochs); e.g. twice "
                              "--epochs to compare BLEU at about equal training time")
     args = parser.parse_args(argv)
-    splits = training.load_splits(training.DataSpec(data=args.data))
+    splits = runs.load_splits(runs.DataSpec(data=args.data))
     if args.limit_train:
         splits["train"] = random.Random(0).sample(splits["train"],
                                                   min(args.limit_train, len(splits["train"])))
