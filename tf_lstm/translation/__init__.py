@@ -10,6 +10,7 @@ One stage per module, in the order data flows through them:
     model      Translator: encoder, Luong attention, decoder, masked loss and accuracy
     training   vocabularies + datasets (`prepare`), `fit` with early stopping,
                checkpoints, resume and TensorBoard (`train`)
+    distribute tf.distribute strategies by name (none, mirrored, multi-worker)
     runs       what a run directory records (data by path and hash, config) and
                the checks that keep evaluation and resuming honest
     decode     greedy decoding and beam search, batched, pure TensorFlow
@@ -40,13 +41,15 @@ _EXPORTS = {
     "prepare": "training",
     "DataSpec": "runs", "load_splits": "runs", "load_config": "runs",
     "train": "training",
+    "make_strategy": "distribute",
     "beam_search": "decode", "greedy_decode": "decode",
     "StringTranslator": "inference",
     "Scores": "evaluate", "corpus_scores": "evaluate",
     "export_saved_model": "export", "load_keras": "export", "save_keras": "export",
     "plot_attention": "figures", "plot_training_curves": "figures",
 }
-_MODULES = ("corpus", "vocab", "tokens", "pipeline", "config", "model", "training", "runs",
+_MODULES = ("corpus", "vocab", "tokens", "pipeline", "config", "model", "training",
+            "distribute", "runs",
             "decode", "inference", "evaluate", "export", "figures")
 __all__ = sorted(_EXPORTS)
 

@@ -17,8 +17,9 @@ scores push the softmax towards a single source position.
 Padding is id 0 everywhere (`tf_lstm.translation.vocab`); `masked_loss` and
 `MaskedAccuracy` never count it.
 
-The model is written in `keras.ops` only and imports no TensorFlow, so it runs
-on any Keras 3 backend (`benchmarks/gpu.py` trains it with PyTorch and JAX).
+The model is written in `keras.ops` only and imports no TensorFlow (except
+`global_token_count`, on the TensorFlow backend, for `tf.distribute`), so it
+runs on any Keras 3 backend (`benchmarks/gpu.py` trains it with PyTorch and JAX).
 """
 
 import dataclasses
@@ -202,13 +203,23 @@ class Translator(keras.Model):
 def masked_loss(y_true, logits):
     """Cross-entropy averaged over real (non-padding) target tokens only.
 
+    Under a `tf.distribute` strategy with several replicas, each replica
+    divides the sum of its own tokens' losses by the number of real tokens of
+    the GLOBAL batch (`global_token_count`); the optimizer sums the replicas'
+    gradients, so the update is exactly one device's on the same global
+    batch, whatever the split of tokens between replicas. (Keras's
+    `SparseCategoricalCrossentropy(ignore_class=0)` would average each
+    replica's own tokens and then the replicas: equal only when every
+    replica holds as many real tokens.) On one device nothing changes.
+
     Args:
         y_true: int `(batch, T)` target ids, 0 = padding.
         logits: `(batch, T, vocab)`.
 
     Returns:
-        A scalar: the sum of the real tokens' losses over their number (1 if
-        there are none), so padding neither adds loss nor dilutes it.
+        A scalar: the sum of the real tokens' losses over their number in the
+        global batch (1 if there are none), so padding neither adds loss nor
+        dilutes it.
 
     Example:
 
@@ -220,7 +231,34 @@ def masked_loss(y_true, logits):
     mask = ops.cast(ops.not_equal(y_true, PAD_ID), logits.dtype)
     losses = keras.losses.sparse_categorical_crossentropy(
         y_true, logits, from_logits=True)                        # (batch, T)
-    return ops.sum(losses * mask) / ops.maximum(ops.sum(mask), 1.0)
+    return ops.sum(losses * mask) / ops.maximum(global_token_count(mask), 1.0)
+
+
+def global_token_count(mask):
+    """`sum(mask)` over every replica of a `tf.distribute` strategy (here, if one).
+
+    Keras's loss reduction divides a per-element loss by the replica count
+    (`keras.src.losses.loss.scale_loss_for_distribution`) but leaves a scalar
+    loss as it is, and the replicas' gradients are summed: a scalar loss must
+    therefore be a share of the global batch's loss. The count is summed
+    across replicas with the replica context's `all_reduce`; outside a
+    replica context, with one replica, or on another Keras backend, it is the
+    local `sum(mask)`.
+
+    Args:
+        mask: float `(batch, T)`, 1 at real tokens.
+
+    Returns:
+        A float scalar.
+    """
+    count = ops.sum(mask)
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        context = tf.distribute.get_replica_context()
+        if context is not None and context.num_replicas_in_sync > 1:
+            count = context.all_reduce(tf.distribute.ReduceOp.SUM, count)
+    return count
 
 
 @keras.saving.register_keras_serializable(package="tf_lstm")

@@ -100,21 +100,28 @@ def prepare(splits, config):
                     datasets["valid"], train_tokens)
 
 
-def build_translator(prepared, config):
+def build_translator(prepared, config, strategy=None):
     """A compiled `Translator` for the prepared vocabularies, its weights built.
 
     Args:
         prepared: what `prepare` returned.
         config: the `TranslatorConfig`; `config.seed` seeds the weights.
+            `config.batch_size` is the global batch, split between the
+            strategy's replicas by `model.fit`.
+        strategy: a `tf.distribute.Strategy` (`distribute.make_strategy`);
+            the model, its optimizer and metrics are made under its scope.
+            Default: the current strategy (one device unless inside a scope).
 
     Returns:
         A `Translator`, compiled by `compile_translator`.
     """
+    strategy = strategy or tf.distribute.get_strategy()
     keras.utils.set_random_seed(config.seed)
-    model = Translator(prepared.source_vocabulary, prepared.target_vocabulary, config)
-    ids = tf.ones((1, 2), tf.int64)  # 2 steps: softmax over 1 source step makes Keras warn
-    model((ids, ids))  # build the weights now (BackupAndRestore needs them)
-    return compile_translator(model)
+    with strategy.scope():
+        model = Translator(prepared.source_vocabulary, prepared.target_vocabulary, config)
+        ids = tf.ones((1, 2), tf.int64)  # 2 steps: softmax over 1 source step makes Keras warn
+        model((ids, ids))  # build the weights now (BackupAndRestore needs them)
+        return compile_translator(model)
 
 
 class TimeBudget(keras.callbacks.Callback):

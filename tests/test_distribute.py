@@ -1,0 +1,108 @@
+"""tf_lstm.translation.distribute, and training under MirroredStrategy equal to one device."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from tf_lstm.translation import distribute
+from tf_lstm.translation.model import masked_loss
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+def env():
+    """The environment of a subprocess: this checkout first on the import path."""
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
+        TF_CPP_MIN_LOG_LEVEL="3")
+
+
+def test_masked_loss_on_one_device_is_the_old_formula():
+    rng = np.random.default_rng(0)
+    y = rng.integers(1, 9, size=(6, 7))
+    y[:, 4:] = 0
+    y[2, 1:] = 0
+    logits = rng.normal(size=(6, 7, 9)).astype("float32")
+    mask = (y != 0).astype("float32")
+    losses = np.asarray(keras.losses.sparse_categorical_crossentropy(y, logits,
+                                                                     from_logits=True))
+    old = (losses * mask).sum() / max(mask.sum(), 1.0)
+    assert float(masked_loss(y, logits)) == pytest.approx(old, rel=1e-6)
+    assert float(masked_loss(np.zeros((2, 3), int), logits[:2, :3])) == 0.0
+
+
+@pytest.mark.parametrize("name, devices, match", [
+    ("gpus", None, "`strategy` must be one of"),
+    ("mirrored", 0, "`devices` must be a positive int"),
+    ("mirrored", True, "`devices` must be a positive int"),
+    ("none", 2, "applies to strategy='mirrored' only"),
+    ("multi-worker", 2, "applies to strategy='mirrored' only"),
+])
+def test_check_strategy_names_the_argument(name, devices, match):
+    with pytest.raises(ValueError, match=match):
+        distribute.check_strategy(name, devices)
+
+
+@pytest.mark.parametrize("value, match", [
+    (None, "not set"),
+    ("{not json", "must be JSON"),
+    ('{"cluster": {"worker": []}, "task": {"type": "worker", "index": 0}}', "index <"),
+    ('{"cluster": {"worker": ["a:1"]}, "task": {"type": "worker", "index": 1}}', "index <"),
+    ('{"cluster": {"worker": ["a:1"]}, "task": {"type": "ps", "index": 0}}', "index <"),
+])
+def test_read_tf_config_rejects_missing_or_invalid(value, match):
+    environ = {} if value is None else {"TF_CONFIG": value}
+    with pytest.raises(ValueError, match=match):
+        distribute.read_tf_config(environ)
+
+
+def test_multi_worker_without_tf_config_fails_before_tensorflow(monkeypatch):
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    with pytest.raises(ValueError, match="TF_CONFIG"):
+        distribute.make_strategy("multi-worker")
+
+
+def test_none_is_one_replica_and_scaling_multiplies_by_replicas():
+    from tf_lstm.translation.config import TranslatorConfig
+
+    strategy = distribute.make_strategy("none")
+    assert distribute.replicas(strategy) == 1
+    assert distribute.per_replica_batch(64, strategy) == 64
+    assert distribute.is_chief(strategy)
+    config = TranslatorConfig(learning_rate=1e-3)
+    assert distribute.scale_learning_rate(config, strategy).learning_rate == 1e-3
+
+
+@pytest.mark.slow
+def test_one_mirrored_step_equals_one_device():
+    """tests/mirrored_check.py, in a subprocess (2 logical CPU devices need a fresh TF)."""
+    out = subprocess.run([sys.executable, str(HERE / "mirrored_check.py")], env=env(),
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    result = json.loads(out.stdout)
+    assert result["replicas"] == 2
+    # The batch's halves hold different numbers of real tokens, so averaging
+    # each replica's own tokens would not be the global average.
+    assert result["replica_tokens"][0] != result["replica_tokens"][1]
+    for name in ("adam", "sgd"):  # the package's compile, and a scale-sensitive SGD step
+        case = result["cases"][name]
+        one, two = case["one"], case["mirrored"]
+        assert case["start_difference"] == 0.0
+        assert case["update_relative_difference"] <= 1e-5, name
+        for key in ("loss", "token_accuracy"):
+            assert two[key] == pytest.approx(one[key], rel=1e-5), (name, key)
+        for key in ("val_loss", "val_token_accuracy"):
+            assert np.allclose(two[key], one[key], rtol=1e-5, atol=0), (name, key)
+        assert two["bleu"] == pytest.approx(one["bleu"], abs=1e-9), name
+    # The check can fail: the loss before the fix (a scalar over the replica's
+    # own tokens) doubles the loss and the SGD step on 2 replicas.
+    broken = result["cases"]["sgd_local_loss"]
+    assert broken["mirrored"]["loss"] == pytest.approx(2 * broken["one"]["loss"], rel=1e-3)
+    assert broken["update_relative_difference"] > 0.5
