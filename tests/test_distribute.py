@@ -106,3 +106,40 @@ def test_one_mirrored_step_equals_one_device():
     broken = result["cases"]["sgd_local_loss"]
     assert broken["mirrored"]["loss"] == pytest.approx(2 * broken["one"]["loss"], rel=1e-3)
     assert broken["update_relative_difference"] > 0.5
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "--strategy", "gpus"], "argument --strategy: invalid choice: 'gpus'"),
+    (["train", "--devices", "2"], "argument --devices: Argument `devices` applies to "
+                                  "strategy='mirrored' only"),
+    (["train", "--strategy", "multi-worker", "--devices", "2"], "argument --devices:"),
+    (["train", "--strategy", "mirrored", "--devices", "0"],
+     "argument --devices: must be a positive int"),
+    (["demo", "--strategy", "multi-worker"], "argument --strategy: strategy='multi-worker' "
+                                             "reads the TF_CONFIG environment variable"),
+])
+def test_bad_strategy_options_are_usage_errors(argv, message, capsys, monkeypatch):
+    from tf_lstm import cli
+
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.startswith("tf-lstm: error: ") and err.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_train_fast_under_mirrored_on_two_devices(tmp_path):
+    run = tmp_path / "run"
+    out = subprocess.run([sys.executable, "-m", "tf_lstm", "train", "--fast",
+                          "--strategy", "mirrored", "--devices", "2", "--epochs", "1",
+                          "--scale-learning-rate", "--run-dir", str(run)],
+                         env=env(), cwd=tmp_path, capture_output=True, text=True,
+                         timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert ("Strategy: mirrored, 2 replicas; global batch 64 = 32 pairs per replica; "
+            "learning rate 0.004 (scaled by the replica count)") in out.stdout
+    assert json.loads((run / "config.json").read_text())["learning_rate"] == 0.004
+    assert (run / "model.keras").is_file() and (run / "results.json").is_file()

@@ -25,6 +25,14 @@ same program):
   `--out` must be new or a SavedModel tf-lstm wrote (`--force` replaces
   another folder), never a file, the run directory or a folder above it.
 
+`train` and `demo` take `--strategy {none,mirrored,multi-worker}` (default
+none; `tf_lstm.translation.distribute`): `mirrored` trains on every visible GPU
+or, with `--devices N` on a CPU-only machine, on N logical CPU devices;
+`multi-worker` is the same command run on each host with its `TF_CONFIG`.
+`batch_size` is the global batch, split between the replicas (both numbers
+are printed at start); `--scale-learning-rate` multiplies the learning rate
+by the replica count.
+
 `--fast` (the default when TF_LSTM_FAST=1) trains a tiny model on 2,000 pairs,
 for the tests. Errors are one line on stderr, ``tf-lstm: error: ...``: exit
 status 2 when the command line is wrong (checked before any work starts), 1
@@ -40,6 +48,7 @@ import warnings
 from pathlib import Path
 
 from tf_lstm import commands
+from tf_lstm.translation.distribute import STRATEGIES, check_strategy, read_tf_config
 
 # Small settings that make the test suite's runs quick (TF_LSTM_FAST=1 or --fast).
 FAST = {"embedding_dim": 32, "units": 64, "epochs": 2, "batch_size": 64}
@@ -189,6 +198,19 @@ def build_parser():
         sub.add_argument("--minutes", type=_positive(float),
                          help="training time budget: stop before an epoch that would "
                               "end past it")
+        sub.add_argument("--strategy", default="none", choices=list(STRATEGIES),
+                         help="tf.distribute strategy (default none: one device); "
+                              "mirrored: every visible GPU, or --devices logical CPU "
+                              "devices; multi-worker: one process per worker, each with "
+                              "its TF_CONFIG. --set batch_size is the global batch")
+        sub.add_argument("--devices", type=_positive(int),
+                         help="--strategy mirrored only: that many GPUs, or on a "
+                              "CPU-only machine that many logical CPU devices (default "
+                              "every GPU, or 1)")
+        sub.add_argument("--scale-learning-rate", action="store_true",
+                         help="multiply learning_rate by the replica count (the linear "
+                              "scaling rule for a global batch that many times larger); "
+                              "the scaled rate is recorded in config.json")
         sub.add_argument("--fast", action="store_true",
                          default=os.environ.get("TF_LSTM_FAST") == "1",
                          help="tiny model and data, for tests (default when "
@@ -231,6 +253,12 @@ def _check_training(args):
     from tf_lstm.translation.corpus import bundled_corpora
 
     error = args.parser.error
+    try:
+        check_strategy(args.strategy, args.devices)
+        if args.strategy == "multi-worker":
+            read_tf_config()
+    except ValueError as e:
+        error(f"argument --{'devices' if args.devices else 'strategy'}: {e}")
     if os.path.exists(args.data):
         if not os.path.isfile(args.data):
             error(f"argument --data: must be a sentence-pair file, not a folder. "

@@ -53,6 +53,47 @@ def prepare_run(args):
     return spec, splits, training.prepare(splits, args.config)
 
 
+def make_strategy(args):
+    """The run's `tf.distribute` strategy, made before any TensorFlow op runs.
+
+    Sets `args.distribution` (the strategy) and, with `--scale-learning-rate`,
+    multiplies `args.config.learning_rate` by the replica count (before the
+    resume check, so config.json records the rate actually used). Prints the
+    replica count and the per-replica batch.
+    """
+    from tf_lstm.translation import distribute
+
+    strategy = distribute.make_strategy(args.strategy, args.devices)
+    if args.scale_learning_rate:
+        args.config = distribute.scale_learning_rate(args.config, strategy)
+    args.distribution = strategy
+    count = distribute.replicas(strategy)
+    print(f"Strategy: {args.strategy}, {count} replica{'s' if count > 1 else ''}; "
+          f"global batch {args.config.batch_size} = "
+          f"{distribute.per_replica_batch(args.config.batch_size, strategy)} pairs per "
+          f"replica; learning rate {args.config.learning_rate:g}"
+          f"{' (scaled by the replica count)' if args.scale_learning_rate else ''}",
+          flush=True)
+    return strategy
+
+
+def run_dir_of(args):
+    """Where this process writes: the run directory, or a temporary folder.
+
+    With `--strategy multi-worker`, only the chief writes the run directory;
+    every other worker trains the same model but writes its checkpoints and
+    logs to a temporary folder, as the Keras multi-worker guide recommends.
+    """
+    import tempfile
+
+    from tf_lstm.translation import distribute
+
+    strategy = getattr(args, "distribution", None)
+    if strategy is None or distribute.is_chief(strategy):
+        return args.run_dir
+    return Path(tempfile.mkdtemp(prefix="tf-lstm-worker-"))
+
+
 def run_training(args, data, demo=False):
     from tf_lstm import translation
     from tf_lstm.files import write_json
@@ -62,12 +103,13 @@ def run_training(args, data, demo=False):
     from tf_lstm.translation.inference import StringTranslator
 
     spec, splits, prepared = data
-    config, run_dir = args.config, args.run_dir
+    config, run_dir = args.config, run_dir_of(args)
     print(f"Data: {Path(spec.data).name}: " + ", ".join(f"{k} {len(v)} pairs"
                                                         for k, v in splits.items()))
     print(f"Vocabulary: {len(prepared.source_vocabulary)} English, "
           f"{len(prepared.target_vocabulary)} French tokens. Run directory: {run_dir}")
-    model = training.build_translator(prepared, config)
+    model = training.build_translator(prepared, config,
+                                      strategy=getattr(args, "distribution", None))
     write_json(run_dir / "data.json", dataclasses.asdict(spec))  # an interrupted run has it
     budget = [training.TimeBudget(args.minutes)] if args.minutes else []
     start = time.perf_counter()
@@ -111,6 +153,7 @@ def run_training(args, data, demo=False):
 
 
 def train(args):
+    make_strategy(args)
     run_training(args, prepare_run(args))
     return 0
 
@@ -211,6 +254,7 @@ def export(args):
 
 
 def demo(args):
+    make_strategy(args)
     data = prepare_run(args)  # the data and the run directory are checked before verifying
     status = verify(args)
     print("\nTraining the English->French translator on the bundled corpus...\n",
