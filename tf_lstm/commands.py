@@ -91,7 +91,10 @@ def run_dir_of(args):
     strategy = getattr(args, "distribution", None)
     if strategy is None or distribute.is_chief(strategy):
         return args.run_dir
-    return Path(tempfile.mkdtemp(prefix="tf-lstm-worker-"))
+    folder = Path(tempfile.mkdtemp(prefix="tf-lstm-worker-"))
+    print(f"Worker {strategy.cluster_resolver.task_id} is not the chief: it writes to "
+          f"{folder}", flush=True)
+    return folder
 
 
 def run_training(args, data, demo=False):
