@@ -79,3 +79,8 @@ def pytest_collection_modifyitems(config, items):
         if (any(item.path.match(pattern) for pattern in SLOW_FILES)
                 or getattr(item, "originalname", item.name) in SLOW_TESTS):
             item.add_marker(pytest.mark.slow)
+
+
+# A script `tests/test_distribute.py` runs in a subprocess (it configures
+# TensorFlow's devices at import): not a module for pytest to import.
+collect_ignore = ["mirrored_check.py"]

@@ -25,10 +25,9 @@ same program):
   `--out` must be new or a SavedModel tf-lstm wrote (`--force` replaces
   another folder), never a file, the run directory or a folder above it.
 
-`train` and `demo` take `--strategy {none,mirrored,multi-worker}` (default
-none; `tf_lstm.translation.distribute`): `mirrored` trains on every visible GPU
-or, with `--devices N` on a CPU-only machine, on N logical CPU devices;
-`multi-worker` is the same command run on each host with its `TF_CONFIG`.
+`train` and `demo` take `--strategy {none,mirrored}` (default none;
+`tf_lstm.translation.distribute`): `mirrored` trains on every visible GPU or,
+with `--devices N` on a CPU-only machine, on N logical CPU devices.
 `batch_size` is the global batch, split between the replicas (both numbers
 are printed at start); `--scale-learning-rate` multiplies the learning rate
 by the replica count.
@@ -48,7 +47,7 @@ import warnings
 from pathlib import Path
 
 from tf_lstm import commands
-from tf_lstm.translation.distribute import STRATEGIES, check_strategy, read_tf_config
+from tf_lstm.translation.distribute import STRATEGIES, check_strategy
 
 # Small settings that make the test suite's runs quick (TF_LSTM_FAST=1 or --fast).
 FAST = {"embedding_dim": 32, "units": 64, "epochs": 2, "batch_size": 64}
@@ -201,8 +200,7 @@ def build_parser():
         sub.add_argument("--strategy", default="none", choices=list(STRATEGIES),
                          help="tf.distribute strategy (default none: one device); "
                               "mirrored: every visible GPU, or --devices logical CPU "
-                              "devices; multi-worker: one process per worker, each with "
-                              "its TF_CONFIG. --set batch_size is the global batch")
+                              "devices. --set batch_size is the global batch")
         sub.add_argument("--devices", type=_positive(int),
                          help="--strategy mirrored only: that many GPUs, or on a "
                               "CPU-only machine that many logical CPU devices (default "
@@ -255,8 +253,6 @@ def _check_training(args):
     error = args.parser.error
     try:
         check_strategy(args.strategy, args.devices)
-        if args.strategy == "multi-worker":
-            read_tf_config()
     except ValueError as e:
         error(f"argument --{'devices' if args.devices else 'strategy'}: {e}")
     if os.path.exists(args.data):

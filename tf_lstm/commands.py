@@ -77,26 +77,6 @@ def make_strategy(args):
     return strategy
 
 
-def run_dir_of(args):
-    """Where this process writes: the run directory, or a temporary folder.
-
-    With `--strategy multi-worker`, only the chief writes the run directory;
-    every other worker trains the same model but writes its checkpoints and
-    logs to a temporary folder, as the Keras multi-worker guide recommends.
-    """
-    import tempfile
-
-    from tf_lstm.translation import distribute
-
-    strategy = getattr(args, "distribution", None)
-    if strategy is None or distribute.is_chief(strategy):
-        return args.run_dir
-    folder = Path(tempfile.mkdtemp(prefix="tf-lstm-worker-"))
-    print(f"Worker {strategy.cluster_resolver.task_id} is not the chief: it writes to "
-          f"{folder}", flush=True)
-    return folder
-
-
 def run_training(args, data, demo=False):
     from tf_lstm import translation
     from tf_lstm.files import write_json
@@ -106,7 +86,7 @@ def run_training(args, data, demo=False):
     from tf_lstm.translation.inference import StringTranslator
 
     spec, splits, prepared = data
-    config, run_dir = args.config, run_dir_of(args)
+    config, run_dir = args.config, args.run_dir
     print(f"Data: {Path(spec.data).name}: " + ", ".join(f"{k} {len(v)} pairs"
                                                         for k, v in splits.items()))
     print(f"Vocabulary: {len(prepared.source_vocabulary)} English, "

@@ -10,7 +10,7 @@ One stage per module, in the order data flows through them:
     model      Translator: encoder, Luong attention, decoder, masked loss and accuracy
     training   vocabularies + datasets (`prepare`), `fit` with early stopping,
                checkpoints, resume and TensorBoard (`train`)
-    distribute tf.distribute strategies by name (none, mirrored, multi-worker)
+    distribute tf.distribute strategies by name (none, mirrored)
     runs       what a run directory records (data by path and hash, config) and
                the checks that keep evaluation and resuming honest
     decode     greedy decoding and beam search, batched, pure TensorFlow

@@ -1,4 +1,4 @@
-"""Distribution strategies for training: one device, several devices, several machines.
+"""Distribution strategies for training: one device or several devices of one machine.
 
 No home-made parallelism: `make_strategy` returns one of TensorFlow's own
 `tf.distribute` strategies, and `training.build_translator` builds and
@@ -8,10 +8,11 @@ compiles the model under its scope; `model.fit` then splits each batch.
 - "mirrored": `tf.distribute.MirroredStrategy`, synchronous data parallelism
   over every visible GPU or, on a CPU-only machine, over `devices` logical
   CPU devices (so it can be tried, and tested, on a laptop).
-- "multi-worker": `tf.distribute.MultiWorkerMirroredStrategy` over several
-  processes or machines, each described by the `TF_CONFIG` environment
-  variable (``{"cluster": {"worker": ["host:port", ...]}, "task": {"type":
-  "worker", "index": i}}``); worker 0 is the chief.
+
+Several machines (`tf.distribute.MultiWorkerMirroredStrategy`) are not offered
+yet: with Keras 3.15, `model.fit` under that strategy fails inside Keras with
+two or more workers (it reduces each scalar log along axis 0, "Invalid
+reduction dimension 0 for input with 0 dimensions"; tensorflow/tensorflow#72388).
 
 `batch_size` is always the GLOBAL batch: each of the `replicas(strategy)`
 replicas gets `batch_size / replicas` pairs of it per step, and the gradients
@@ -19,16 +20,14 @@ of all replicas are summed into one update (`model.masked_loss` divides each
 replica's loss by the global number of real tokens, so the update equals one
 device's on the same global batch).
 
-Call `make_strategy` before any TensorFlow op runs: logical CPU devices and
-the collective ops of "multi-worker" can only be configured before TensorFlow
-initialises its devices (`tf-lstm train --strategy` does so first).
+Call `make_strategy` before any TensorFlow op runs: logical CPU devices can only
+be configured before TensorFlow initialises its devices (`tf-lstm train
+--strategy` does so first).
 """
 
 import dataclasses
-import json
-import os
 
-STRATEGIES = ("none", "mirrored", "multi-worker")
+STRATEGIES = ("none", "mirrored")
 
 
 def check_strategy(name, devices=None):
@@ -55,52 +54,12 @@ def check_strategy(name, devices=None):
                              f"strategy={name!r}")
 
 
-def read_tf_config(environ=None):
-    """The parsed `TF_CONFIG` of a multi-worker run, checked.
-
-    Args:
-        environ: a mapping (default `os.environ`).
-
-    Returns:
-        The dict: "cluster" with a non-empty "worker" list, and "task" with
-        type "worker" and an index into that list.
-
-    Raises:
-        ValueError: if `TF_CONFIG` is missing, not JSON, or lacks those keys.
-
-    Example:
-
-    >>> read_tf_config({"TF_CONFIG": '{"cluster": {"worker": ["127.0.0.1:2000"]}, '
-    ...                 '"task": {"type": "worker", "index": 0}}'})["task"]
-    {'type': 'worker', 'index': 0}
-    """
-    environ = os.environ if environ is None else environ
-    text = environ.get("TF_CONFIG")
-    expected = ('{"cluster": {"worker": ["host:port", ...]}, '
-                '"task": {"type": "worker", "index": i}}')
-    if not text:
-        raise ValueError("strategy='multi-worker' reads the TF_CONFIG environment "
-                         f"variable, which is not set; set it on each worker to {expected}")
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ValueError(f"TF_CONFIG must be JSON ({e}). Received: TF_CONFIG={text!r}") from None
-    workers = value.get("cluster", {}).get("worker") if isinstance(value, dict) else None
-    task = value.get("task") if isinstance(value, dict) else None
-    if (not isinstance(workers, list) or not workers or not isinstance(task, dict)
-            or task.get("type") != "worker" or not isinstance(task.get("index"), int)
-            or not 0 <= task["index"] < len(workers)):
-        raise ValueError(f"TF_CONFIG must be {expected} with 0 <= index < the number "
-                         f"of workers. Received: TF_CONFIG={text!r}")
-    return value
-
-
 def make_strategy(name="none", devices=None):
     """A `tf.distribute` strategy by name. Call it before any TensorFlow op runs.
 
     Args:
-        name: "none" (the default strategy, one device), "mirrored" or
-            "multi-worker" (see the module docstring).
+        name: "none" (the default strategy, one device) or "mirrored" (see
+            the module docstring).
         devices: "mirrored" only: on a machine with GPUs, use the first
             `devices` of them (default all); on a CPU-only machine, split the
             CPU into `devices` logical devices (default 1), which must happen
@@ -111,8 +70,7 @@ def make_strategy(name="none", devices=None):
 
     Raises:
         ValueError: on a bad name or `devices` (`check_strategy`), more GPUs
-            asked for than are visible, a missing or invalid `TF_CONFIG` for
-            "multi-worker", or logical CPU devices asked for after TensorFlow
+            asked for than are visible, or logical CPU devices asked for after TensorFlow
             initialised its devices with another number of them.
 
     Example:
@@ -125,9 +83,6 @@ def make_strategy(name="none", devices=None):
 
     if name == "none":
         return tf.distribute.get_strategy()
-    if name == "multi-worker":
-        read_tf_config()
-        return tf.distribute.MultiWorkerMirroredStrategy()
     gpus = tf.config.list_physical_devices("GPU")
     if gpus:
         if devices is not None and devices > len(gpus):
@@ -185,19 +140,3 @@ def scale_learning_rate(config, strategy):
     """
     return dataclasses.replace(config, learning_rate=config.learning_rate
                                * replicas(strategy))
-
-
-def is_chief(strategy):
-    """Whether this process writes the run's files: always, except a non-chief worker.
-
-    With "multi-worker", worker 0 (or the "chief" task) is the chief; every
-    other worker writes its checkpoints and logs to a temporary folder
-    instead, as the Keras multi-worker guide recommends.
-    """
-    resolver = getattr(strategy, "cluster_resolver", None)
-    if resolver is None or not getattr(strategy.extended, "_in_multi_worker_mode",
-                                       lambda: False)():
-        return True
-    task_type, task_id = resolver.task_type, resolver.task_id
-    return task_type == "chief" or (task_type == "worker" and task_id == 0
-                                    and "chief" not in resolver.cluster_spec().as_dict())

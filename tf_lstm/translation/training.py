@@ -204,14 +204,8 @@ def train(model, prepared, run_dir, verbose="auto", extra_callbacks=()):
         *extra_callbacks,
     ]
     # The datasets declare their number of batches (`pipeline.make_dataset`),
-    # so Keras knows the steps of every epoch, the first one included. Under
-    # "multi-worker", each worker takes its share of every global batch (DATA
-    # sharding, set here: in-memory data has no files to shard by).
-    options = tf.data.Options()
-    options.experimental_distribute.auto_shard_policy = (
-        tf.data.experimental.AutoShardPolicy.DATA)
-    return model.fit(prepared.train.with_options(options),
-                     validation_data=prepared.valid.with_options(options),
+    # so Keras knows the steps of every epoch, the first one included.
+    return model.fit(prepared.train, validation_data=prepared.valid,
                      epochs=config.epochs, callbacks=callbacks, verbose=verbose,
                      shuffle=False)  # the dataset shuffles itself
 
