@@ -81,6 +81,21 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
 
 
+def random_id_pairs(count, seed=0):
+    """Ragged source/target ids, lengths 1-19 and correlated as in translations
+    (target = source length -2..+3 tokens), the target framed by START/END."""
+    import tensorflow as tf
+
+    from tf_lstm.translation import tokens
+
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(1, 20, size=count)
+    source = [list(rng.integers(4, 50, size=n)) for n in lengths]
+    target = [[tokens.START_ID, *rng.integers(4, 50, size=max(1, n + rng.integers(-2, 4))),
+               tokens.END_ID] for n in lengths]
+    return tf.ragged.constant(source, dtype=tf.int64), tf.ragged.constant(target, dtype=tf.int64)
+
+
 # A script `tests/test_distribute.py` runs in a subprocess (it configures
 # TensorFlow's devices at import): not a module for pytest to import.
 collect_ignore = ["mirrored_check.py"]

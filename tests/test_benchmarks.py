@@ -11,11 +11,11 @@ import warnings
 
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from benchmarks import padded, tatoeba, translator
 from tf_lstm.translation import pipeline, training
 from tf_lstm.translation.config import PRESETS, TranslatorConfig
+from tests.conftest import random_id_pairs
 from tf_lstm.translation.tokens import END_ID, START_ID
 
 
@@ -122,17 +122,6 @@ def test_translator_benchmark_refuses_bad_variants(tmp_path, capsys, argv, messa
     assert message in capsys.readouterr().err
 
 
-def _random_pairs(count, seed=0):
-    """Ragged source/target ids, lengths 1-19 and correlated as in translations
-    (target = source length -2..+3 tokens), the target framed by START/END."""
-    rng = np.random.default_rng(seed)
-    lengths = rng.integers(1, 20, size=count)
-    source = [list(rng.integers(4, 50, size=n)) for n in lengths]
-    target = [[START_ID, *rng.integers(4, 50, size=max(1, n + rng.integers(-2, 4))), END_ID]
-              for n in lengths]
-    return tf.ragged.constant(source, tf.int64), tf.ragged.constant(target, tf.int64)
-
-
 def _rows(batches):
     """Every pair in `batches` once, unpadded, sorted: `(source..., -1, target_out...)`."""
     return sorted(tuple(row[row != 0]) + (-1,) + tuple(out[out != 0])
@@ -141,7 +130,7 @@ def _rows(batches):
 
 
 def test_padded_batches_pad_every_batch_to_the_longest_kept_sentence():
-    source, target = _random_pairs(300, seed=3)
+    source, target = random_id_pairs(300, seed=3)
     buckets = list(pipeline.make_dataset(source, target, batch_size=32, seed=1,
                                          max_length=15))
     batches = list(padded.padded_batches(source, target, batch_size=32, max_length=15,

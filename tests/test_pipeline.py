@@ -2,21 +2,9 @@
 
 import numpy as np
 import pytest
-import tensorflow as tf
 
+from tests.conftest import random_id_pairs
 from tf_lstm.translation import pipeline
-from tf_lstm.translation.tokens import END_ID, START_ID
-
-
-def random_pairs(count, seed=0):
-    """Ragged source/target ids, lengths 1-19 and correlated as in translations
-    (target = source length -2..+3 tokens), the target framed by START/END."""
-    rng = np.random.default_rng(seed)
-    lengths = rng.integers(1, 20, size=count)
-    source = [list(rng.integers(4, 50, size=n)) for n in lengths]
-    target = [[START_ID, *rng.integers(4, 50, size=max(1, n + rng.integers(-2, 4))), END_ID]
-              for n in lengths]
-    return tf.ragged.constant(source, dtype=tf.int64), tf.ragged.constant(target, dtype=tf.int64)
 
 
 def padding(batches):
@@ -36,7 +24,7 @@ def rows(batches):
 
 
 def test_target_in_and_target_out_are_the_target_shifted_by_one():
-    source, target = random_pairs(5)
+    source, target = random_id_pairs(5)
     batches = list(pipeline.make_dataset(source, target, batch_size=1, shuffle=False,
                                          bucket_width=100))
     for ((src, target_in), target_out), want_src, want in zip(
@@ -47,7 +35,7 @@ def test_target_in_and_target_out_are_the_target_shifted_by_one():
 
 
 def test_bucketing_pads_each_batch_to_its_own_length():
-    source, target = random_pairs(400)
+    source, target = random_id_pairs(400)
     batches = list(pipeline.make_dataset(source, target, batch_size=16, bucket_width=3))
     for (src, tgt_in), tgt_out in batches:
         assert src.shape[0] == tgt_in.shape[0] == tgt_out.shape[0] <= 16
@@ -61,7 +49,7 @@ def test_bucketing_pads_each_batch_to_its_own_length():
 
 
 def test_max_length_drops_long_pairs_and_truncates_nothing():
-    source, target = random_pairs(300)
+    source, target = random_id_pairs(300)
     kept = rows(pipeline.make_dataset(source, target, batch_size=32, max_length=6))
     want = [(s, t) for s, t in zip(source.to_list(), target.to_list())
             if len(s) <= 6 and len(t) - 1 <= 6]
@@ -70,7 +58,7 @@ def test_max_length_drops_long_pairs_and_truncates_nothing():
 
 
 def test_sorted_grouping_leaves_little_padding_on_either_side():
-    source, target = random_pairs(2000)
+    source, target = random_id_pairs(2000)
     buckets = list(pipeline.make_dataset(source, target, batch_size=32, seed=1))
     dataset = pipeline.make_dataset(source, target, batch_size=32, seed=1, grouping="sorted",
                                     pool_batches=100)
@@ -90,7 +78,7 @@ def test_sorted_grouping_leaves_little_padding_on_either_side():
 
 
 def test_sorted_grouping_without_shuffling_keeps_pools_in_order():
-    source, target = random_pairs(100)
+    source, target = random_id_pairs(100)
     batches = list(pipeline.make_dataset(source, target, batch_size=10, shuffle=False,
                                          grouping="sorted", pool_batches=100))
     lengths = [int(np.count_nonzero(b[1], axis=1).max()) for b in batches]
@@ -101,7 +89,7 @@ def test_sorted_grouping_without_shuffling_keeps_pools_in_order():
 @pytest.mark.parametrize("max_length", [None, 7])
 @pytest.mark.parametrize("pairs", [97, 250])  # neither divisible by the batch size
 def test_declared_cardinality_is_the_real_number_of_batches(grouping, max_length, pairs):
-    source, target = random_pairs(pairs, seed=pairs)
+    source, target = random_id_pairs(pairs, seed=pairs)
     dataset = pipeline.make_dataset(source, target, batch_size=16, seed=3,
                                     max_length=max_length, grouping=grouping,
                                     bucket_width=2,  # many buckets, each with a remainder
@@ -113,7 +101,7 @@ def test_declared_cardinality_is_the_real_number_of_batches(grouping, max_length
 
 
 def test_make_dataset_validates_its_arguments():
-    source, target = random_pairs(4)
+    source, target = random_id_pairs(4)
     with pytest.raises(ValueError, match=r"`grouping` must be one of .*'sorted'.*"
                                          r"Received: grouping='sort'"):
         pipeline.make_dataset(source, target, grouping="sort")
