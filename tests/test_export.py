@@ -14,6 +14,7 @@ from tf_lstm.translation import export
 from tf_lstm.translation.inference import StringTranslator
 
 
+@pytest.mark.slow  # 5-12 s: make test runs it, make test-quick leaves it out
 def test_keras_and_saved_model_reload_in_a_fresh_process(tiny_model, tiny_splits,
                                                         tmp_path):
     english = [e for e, _ in tiny_splits["test"][:8]]
@@ -55,6 +56,7 @@ def test_save_keras_requires_the_extension(tiny_model, tmp_path):
         export.save_keras(tiny_model, tmp_path / "model.h5")
 
 
+@pytest.mark.slow  # 5-12 s: make test runs it, make test-quick leaves it out
 def test_export_replaces_only_a_saved_model_it_wrote(tiny_model, tmp_path):
     folder = tmp_path / "mine"
     (folder / "notes").mkdir(parents=True)

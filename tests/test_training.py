@@ -38,6 +38,7 @@ def test_prepare_refuses_missing_splits(tiny_splits):
         training.prepare({"train": tiny_splits["train"]}, CONFIG)
 
 
+@pytest.mark.slow  # 5-12 s: make test runs it, make test-quick leaves it out
 def test_an_interrupted_run_resumes_where_it_stopped(tiny_splits, tmp_path):
     prepared = training.prepare(tiny_splits, CONFIG)
     model = training.build_translator(prepared, CONFIG)
