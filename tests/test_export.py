@@ -61,7 +61,7 @@ def test_export_replaces_only_a_saved_model_it_wrote(tiny_model, tmp_path):
     folder = tmp_path / "mine"
     (folder / "notes").mkdir(parents=True)
     (folder / "notes" / "keep.txt").write_text("mine")
-    with pytest.raises(FileExistsError, match="not a SavedModel tf_lstm wrote"):
+    with pytest.raises(FileExistsError, match="not a SavedModel tf-lstm wrote"):
         export.export_saved_model(tiny_model, folder)
     a_file = tmp_path / "model.pb"
     a_file.write_text("a file")

@@ -287,7 +287,7 @@ def _check_training(args):
 
 def _check_export(args):
     """`export`: the destination must be safe to write; usage errors exit 2."""
-    from tf_lstm.translation.export import is_our_saved_model
+    from tf_lstm.translation.export import export_refusal
 
     run_dir = Path(args.run_dir).resolve()
     args.out = Path(args.out) if args.out else Path(args.run_dir) / "saved_model"
@@ -296,15 +296,9 @@ def _check_export(args):
         args.parser.error(f"argument --out: must not be the run directory or a folder "
                           f"holding it (exporting would replace the run). Received: "
                           f"{args.out}")
-    if os.path.lexists(args.out) and not is_our_saved_model(args.out):
-        if not args.out.is_dir() or args.out.is_symlink():
-            args.parser.error(f"argument --out: is an existing file, which is never "
-                              f"replaced; choose a new folder. Received: {args.out}")
-        if not args.force:
-            args.parser.error(f"argument --out: is an existing folder that is not a "
-                              f"SavedModel tf-lstm wrote, and exporting would delete its "
-                              f"contents; choose a new folder (or --force to replace it). "
-                              f"Received: {args.out}")
+    reason = export_refusal(args.out, args.force, flag="--force")
+    if reason:
+        args.parser.error(f"argument --out: {reason}. Received: {args.out}")
 
 
 def _check(args):

@@ -17,13 +17,13 @@ FAST_TRAIN_PAIRS = 2000  # --fast: training pairs kept (valid and test: 200 each
 
 
 def verify(args):
-    from tf_lstm import verify
+    from tf_lstm import verify as verification
 
     print("Verifying the from-scratch LSTMs against keras.layers.LSTM "
-          f"(same weights, {len(verify.SHAPES)} shapes x go_backwards x mask x "
+          f"(same weights, {len(verification.SHAPES)} shapes x go_backwards x mask x "
           "initial state)...\n", flush=True)
-    rows = verify.run_verification(seed=args.seed)
-    print(verify.format_table(rows))
+    rows = verification.run_verification(seed=args.seed)
+    print(verification.format_table(rows))
     failed = [r for r in rows if not r.passed]
     print(f"\n{len(rows) - len(failed)} of {len(rows)} checks within tolerance.")
     return 1 if failed else 0
@@ -237,13 +237,17 @@ def export(args):
 
 
 def demo(args):
+    from tf_lstm.translation.corpus import BUNDLED
+
     make_strategy(args)
     data = prepare_run(args)  # the data and the run directory are checked before verifying
     status = verify(args)
-    print("\nTraining the English->French translator on the bundled corpus...\n",
+    spec = data[0]
+    print(f"\nTraining the English->French translator on {Path(spec.data).name}...\n",
           flush=True)
     scores = run_training(args, data, demo=True)
-    target = 80.0
-    print(f"Demo target BLEU >= {target:.0f} on the test split: "
-          f"{'reached' if scores.bleu >= target else 'NOT reached'} ({scores.bleu:.1f})")
+    if spec.data == BUNDLED:  # the BLEU target is set for the bundled corpus
+        target = 80.0
+        print(f"Demo target BLEU >= {target:.0f} on the test split: "
+              f"{'reached' if scores.bleu >= target else 'NOT reached'} ({scores.bleu:.1f})")
     return status

@@ -102,11 +102,9 @@ class TranslatorConfig:
         if self.length_grouping not in GROUPINGS:
             raise ValueError(f"Argument `length_grouping` must be one of {GROUPINGS}. "
                              f"Received: length_grouping={self.length_grouping!r}")
-        for name in ("dropout",):
-            value = getattr(self, name)
-            if not 0.0 <= value < 1.0:
-                raise ValueError(f"Argument `{name}` must be in [0, 1). "
-                                 f"Received: {name}={value!r}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError("Argument `dropout` must be in [0, 1). "
+                             f"Received: dropout={self.dropout!r}")
         if not 0.0 < self.lr_decay <= 1.0:
             raise ValueError("Argument `lr_decay` must be in (0, 1]. "
                              f"Received: lr_decay={self.lr_decay!r}")

@@ -15,7 +15,7 @@ keeps files that are not part of the graph), and `export_saved_model`
 replaces an existing folder only if it has one (or `overwrite=True`).
 
 TensorFlow is imported on first use, so the command line can check an
-export's destination (`check_export_path`) before TensorFlow loads.
+export's destination (`export_refusal`) before TensorFlow loads.
 """
 
 import json
@@ -104,8 +104,43 @@ def is_our_saved_model(path):
             and (path / MARKER).is_file())
 
 
+def export_refusal(path, overwrite=False, flag="overwrite=True"):
+    """Why `export_saved_model` may not write the folder `path`, or None if it may.
+
+    The one rule, shared by the Python API (`check_export_path`) and the
+    command line (`tf-lstm export --out`, with `flag="--force"`): a new path
+    or a SavedModel this module wrote may be written; a file never; another
+    folder only with `overwrite`.
+
+    Args:
+        path: the SavedModel folder to write.
+        overwrite: whether an existing folder that is not a SavedModel written
+            here may be replaced.
+        flag: how the caller spells `overwrite`, for the message.
+
+    Returns:
+        None, or the reason as the end of a sentence ("is an existing file, ...").
+
+    Example:
+
+    >>> import tempfile
+    >>> export_refusal(tempfile.mkdtemp(), flag="--force")[:44]
+    'is an existing folder that is not a SavedMod'
+    """
+    path = Path(path)
+    if not os.path.lexists(path) or is_our_saved_model(path):
+        return None
+    if not path.is_dir() or path.is_symlink():
+        return "is an existing file, which is never replaced; choose a new folder"
+    if not overwrite:
+        return ("is an existing folder that is not a SavedModel tf-lstm wrote, and "
+                "exporting would delete its contents; choose a new folder (or "
+                f"{flag} to replace it)")
+    return None
+
+
 def check_export_path(path, overwrite=False):
-    """Check that `export_saved_model` may write the folder `path`.
+    """Check that `export_saved_model` may write the folder `path` (`export_refusal`).
 
     Args:
         path: the SavedModel folder to write.
@@ -124,17 +159,9 @@ def check_export_path(path, overwrite=False):
     Traceback (most recent call last):
     FileExistsError: Argument `path` is an existing folder that is not a SavedModel ...
     """
-    path = Path(path)
-    if not os.path.lexists(path) or is_our_saved_model(path):
-        return
-    if not path.is_dir() or path.is_symlink():
-        raise FileExistsError(f"Argument `path` is an existing file, which is never "
-                              f"replaced: choose another folder. Received: path={path!s}")
-    if not overwrite:
-        raise FileExistsError(f"Argument `path` is an existing folder that is not a "
-                              f"SavedModel tf_lstm wrote; its contents would be lost: choose "
-                              f"a new folder (or pass overwrite=True, --force). "
-                              f"Received: path={path!s}")
+    reason = export_refusal(path, overwrite)
+    if reason:
+        raise FileExistsError(f"Argument `path` {reason}. Received: path={Path(path)!s}")
 
 
 def _permissions():

@@ -49,7 +49,7 @@ from tf_lstm.translation.vocab import (detokenize, ids_with_case_fallback, make_
 _normalize = tf.autograph.experimental.do_not_convert(normalize)
 
 TEXTS = tf.TensorSpec([None], tf.string, name="texts")  # a batch of sentences
-MIN_LENGTH = 1          # words before [END] may end a translation: never "" (decode.py)
+MIN_LENGTH = 1          # tokens before [END] can end a translation, so none is "" (decode.py)
 UNKNOWN_SHARE = 0.5     # warn when more than this share of a sentence's tokens is [UNK]
 
 
@@ -163,6 +163,8 @@ class StringTranslator(tf.Module):
         checks.positive_int("beam_width", beam_width)
         length_penalty = decode.check_length_penalty(length_penalty)
         checks.positive_int("batch_size", batch_size)
+        if beam_width > 1:  # one trace for any batch size, as `greedy` has
+            self.beam.get_concrete_function(TEXTS, beam_width, length_penalty)
         results = []
         for start in range(0, len(texts), batch_size):
             batch = tf.constant(texts[start:start + batch_size])
@@ -236,7 +238,8 @@ class StringTranslator(tf.Module):
         source = self.source_ids(tf.constant([text]))            # (1, S)
         state = self.model.encode(source)
         tokens, lengths = decode.greedy_decode(self.model.decode_step, state,
-                                               START_ID, END_ID, 2 * self.max_length)
+                                               START_ID, END_ID, 2 * self.max_length,
+                                               min_length=MIN_LENGTH)  # as `translate`
         target = tokens[0, :int(lengths[0])]                      # (T,), ends with [END]
         target_in = tf.concat([[START_ID], target[:-1]], axis=0)[None]
         _, _, weights = self.model.decode(tf.cast(target_in, source.dtype), state)

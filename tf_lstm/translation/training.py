@@ -1,7 +1,7 @@
 """Training the translator: vocabularies, datasets, `model.fit` and its callbacks.
 
 `prepare` turns `{"train", "valid", ...}` pair lists into vocabularies and
-bucketed `tf.data` datasets; `train` runs `model.fit` with
+`tf.data` datasets grouped by length (`config.length_grouping`); `train` runs `model.fit` with
 
 - early stopping on validation loss, restoring the best weights;
 - a best-weights checkpoint (`best.weights.h5`);

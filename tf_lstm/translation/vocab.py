@@ -81,9 +81,6 @@ def normalize(texts, lowercase=False):
     return tf.strings.strip(x)
 
 
-
-
-
 def build_vocabulary(sentences, max_size=None, min_count=1):
     """The most frequent tokens of normalised `sentences`, after the reserved four.
 
