@@ -130,6 +130,17 @@ def test_data_spec_checks_its_fields(values, message):
         runs.DataSpec(**values)
 
 
+def test_a_recorded_cut_keeps_the_first_pairs_of_each_split():
+    """What `--fast` trained and scored on is in data.json, so `evaluate` scores the same."""
+    full = runs.load_splits(runs.DataSpec())
+    cut = runs.load_splits(runs.DataSpec(train_pairs=50, held_out_pairs=7))
+    assert {name: len(pairs) for name, pairs in cut.items()} == {
+        "train": 50, "valid": 7, "test": 7}
+    assert all(cut[name] == full[name][:len(cut[name])] for name in full)
+    with pytest.raises(ValueError, match="`held_out_pairs` must be a positive integer"):
+        runs.DataSpec(held_out_pairs=0)
+
+
 def test_limit_reads_only_the_first_lines(tmp_path):
     path = _pairs_file(tmp_path / "pairs.txt")
     splits = runs.load_splits(runs.DataSpec(str(path), valid=5, test=5, limit=40))

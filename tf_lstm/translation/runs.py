@@ -126,6 +126,8 @@ class DataSpec:
     seed: int = 0                 # seed of a file's split (the run's seed)
     sha256: str | None = None     # the data's SHA-256 when the run was trained (None: unchecked)
     size: int | None = None       # the data's size in bytes then
+    train_pairs: int | None = None    # use only the first N training pairs (--fast; None: all)
+    held_out_pairs: int | None = None  # and the first N valid and test pairs (None: all)
 
     def __post_init__(self):
         if isinstance(self.data, os.PathLike):
@@ -133,7 +135,7 @@ class DataSpec:
         if not isinstance(self.data, str) or not self.data:
             raise ValueError("Argument `data` must be a bundled corpus name or a file path. "
                              f"Received: data={self.data!r}")
-        for name in ("valid", "test", "limit"):
+        for name in ("valid", "test", "limit", "train_pairs", "held_out_pairs"):
             if getattr(self, name) is not None:
                 checks.positive_int(name, getattr(self, name))
         checks.non_negative_int("seed", self.seed)
@@ -202,7 +204,9 @@ def load_splits(spec):
     Bundled corpora come with fixed splits; a file is split by
     `tf_lstm.translation.corpus.split_pairs`, which keeps every English
     sentence on one side. If `spec` records a fingerprint, the data must
-    still match it.
+    still match it. `train_pairs` and `held_out_pairs` then keep the first
+    pairs of each split (what `--fast` trained and scored on), so a later
+    `evaluate` scores the same pairs as training did.
 
     Args:
         spec: a `DataSpec`.
@@ -244,9 +248,12 @@ def load_splits(spec):
             raise ValueError(f"Argument `{given[0]}` applies to a sentence-pair file only; "
                              f"the bundled corpus {spec.data!r} has fixed splits. Received: "
                              f"{given[0]}={getattr(spec, given[0])!r}")
-        return corpus.load_bundled(spec.data)
-    pairs = corpus.load_pairs(spec.data, limit=spec.limit)
-    train_pairs, valid, test = corpus.split_pairs(
-        pairs, valid=FILE_VALID if spec.valid is None else spec.valid,
-        test=FILE_TEST if spec.test is None else spec.test, seed=spec.seed)
-    return {"train": train_pairs, "valid": valid, "test": test}
+        splits = corpus.load_bundled(spec.data)
+    else:
+        pairs = corpus.load_pairs(spec.data, limit=spec.limit)
+        train, valid, test = corpus.split_pairs(
+            pairs, valid=FILE_VALID if spec.valid is None else spec.valid,
+            test=FILE_TEST if spec.test is None else spec.test, seed=spec.seed)
+        splits = {"train": train, "valid": valid, "test": test}
+    return {name: pairs[:spec.train_pairs if name == "train" else spec.held_out_pairs]
+            for name, pairs in splits.items()}
