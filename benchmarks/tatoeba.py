@@ -41,7 +41,7 @@ from benchmarks.sampled_softmax import build_translator
 from tf_lstm.files import write_json, write_text
 from tf_lstm.translation import runs, training
 from tf_lstm.translation.config import TranslatorConfig
-from tf_lstm.translation.evaluate import evaluate
+from tf_lstm.translation.evaluate import run_results
 from tf_lstm.translation.inference import StringTranslator
 
 PRESET = "tatoeba"
@@ -74,21 +74,12 @@ def train_and_score(splits, config, run_dir, minutes, padded_batches=False, num_
     history = training.train(model, prepared, run_dir, verbose=2,
                              extra_callbacks=[training.TimeBudget(minutes)])
     train_seconds = time.perf_counter() - start
-    translator = StringTranslator(model)
-    greedy, hypotheses = evaluate(translator, splits["test"])
-    beam, _ = evaluate(translator, splits["test"], beam_width=4)
+    results, _, _ = run_results(StringTranslator(model), prepared, splits, history,
+                                train_seconds)
     with open(Path(run_dir) / "history.csv", newline="", encoding="utf-8") as f:
         rows = [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
-    return {"greedy": dataclasses.asdict(greedy), "beam4": dataclasses.asdict(beam),
-            "epochs_run": len(history.history.get("loss", [])),
-            "train_seconds": train_seconds, "config": dataclasses.asdict(config),
-            "padded_batches": padded_batches, "sampled_softmax": num_sampled,
-            "pairs": {k: len(v) for k, v in splits.items()},
-            "vocabulary": {"english": len(prepared.source_vocabulary),
-                           "french": len(prepared.target_vocabulary)},
-            "train_target_tokens_per_epoch": prepared.train_tokens, "history": rows,
-            "examples": [{"english": e, "reference": f, "greedy": h}
-                         for (e, f), h in list(zip(splits["test"], hypotheses))[:20]]}
+    return {**results, "padded_batches": padded_batches, "sampled_softmax": num_sampled,
+            "history": rows}
 
 
 def markdown(results):

@@ -30,3 +30,24 @@ def test_evaluate_uses_the_translator(tiny_model, tiny_splits):
     scores, hyps = evaluate(StringTranslator(tiny_model), tiny_splits["test"][:5])
     assert scores.sentences == 5 and len(hyps) == 5 and scores.method == "greedy"
     assert scores.bleu == corpus_scores(hyps, [f for _, f in tiny_splits["test"][:5]])[0]
+
+
+def test_run_results_records_the_scores_of_the_test_split(tiny_model, tiny_splits):
+    import types
+
+    from tf_lstm.translation import training
+    from tf_lstm.translation.evaluate import run_results
+    from tf_lstm.translation.inference import StringTranslator
+
+    splits = {"train": tiny_splits["train"][:60], "valid": tiny_splits["valid"][:10],
+              "test": tiny_splits["test"][:6]}
+    prepared = training.prepare(splits, tiny_model.config)
+    history = types.SimpleNamespace(history={"loss": [2.0, 1.5, 1.2]})
+    results, greedy, beam = run_results(StringTranslator(tiny_model), prepared, splits,
+                                        history, 12.5, examples=4)
+    assert results["greedy"]["bleu"] == greedy.bleu and greedy.sentences == 6
+    assert results["beam4"]["method"] == beam.method == "beam width 4"
+    assert results["epochs_run"] == 3 and results["train_seconds"] == 12.5
+    assert results["pairs"] == {"train": 60, "valid": 10, "test": 6}
+    assert [x["english"] for x in results["examples"]] == [e for e, _ in splits["test"][:4]]
+    assert results["config"]["units"] == tiny_model.config.units

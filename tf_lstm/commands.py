@@ -81,7 +81,7 @@ def run_training(args, data, demo=False):
     from tf_lstm import translation
     from tf_lstm.files import write_json
     from tf_lstm.translation import training
-    from tf_lstm.translation.evaluate import evaluate as score
+    from tf_lstm.translation.evaluate import run_results
     from tf_lstm.translation.export import save_keras
     from tf_lstm.translation.inference import StringTranslator
 
@@ -104,18 +104,8 @@ def run_training(args, data, demo=False):
         run_dir / "curves.png", dpi=100)
 
     translator = StringTranslator(model)
-    scores, hypotheses = score(translator, splits["test"])
-    beam, _ = score(translator, splits["test"], beam_width=4)
-    results = {"greedy": dataclasses.asdict(scores), "beam4": dataclasses.asdict(beam),
-               "epochs_run": len(history.history.get("loss", [])),
-               "train_seconds": train_seconds, "preset": args.preset,
-               "config": dataclasses.asdict(config),
-               "pairs": {k: len(v) for k, v in splits.items()},
-               "vocabulary": {"english": len(prepared.source_vocabulary),
-                              "french": len(prepared.target_vocabulary)},
-               "examples": [{"english": e, "reference": f, "greedy": h}
-                            for (e, f), h in list(zip(splits["test"], hypotheses))[:20]],
-               "train_target_tokens_per_epoch": prepared.train_tokens}
+    results, scores, beam = run_results(translator, prepared, splits, history, train_seconds)
+    results["preset"] = args.preset
     write_json(run_dir / "results.json", results)
     print(f"\nTraining: {results['epochs_run']} epochs in {train_seconds / 60:.1f} "
           f"minutes ({prepared.train_tokens * results['epochs_run'] / train_seconds:.0f}"
@@ -125,8 +115,9 @@ def run_training(args, data, demo=False):
         print(f"  {s.method:>12}: BLEU {s.bleu:5.1f}  chrF {s.chrf:5.1f}  "
               f"({s.sentences / s.seconds:.0f} sentences/s)")
     print("\nExamples from the test split:")
-    for (english, french), hypothesis in list(zip(splits["test"], hypotheses))[:5]:
-        print(f"  EN  {english}\n  FR  {french}\n  MT  {hypothesis}\n")
+    for example in results["examples"][:5]:
+        print(f"  EN  {example['english']}\n  FR  {example['reference']}\n"
+              f"  MT  {example['greedy']}\n")
     english = splits["test"][0][0]
     source, target, weights = translator.attention(english)
     translation.plot_attention(weights, source, target).savefig(

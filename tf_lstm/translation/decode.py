@@ -64,8 +64,8 @@ import numbers
 import tensorflow as tf
 
 from tf_lstm import checks
+from tf_lstm.translation.tokens import PAD_ID  # after the end token; fed for ended hypotheses
 
-PAD_ID = 0  # written after the end token, and fed to `step_fn` for ended hypotheses
 
 
 def check_length_penalty(length_penalty):

@@ -81,3 +81,37 @@ def evaluate(translator, pairs, beam_width=1, length_penalty=0.6):
     bleu, chrf, signature = corpus_scores(hypotheses, [f for _, f in pairs])
     method = "greedy" if beam_width == 1 else f"beam width {beam_width}"
     return Scores(bleu, chrf, len(pairs), seconds, method, signature), hypotheses
+
+
+def run_results(translator, prepared, splits, history, train_seconds, examples=20):
+    """Score a trained model on the test split and collect what a run records.
+
+    The one place the command line (`results.json`) and the Tatoeba benchmark
+    assemble a run's results: greedy and beam-4 scores on `splits["test"]`,
+    the epochs and seconds trained, the config, sizes and a few examples.
+
+    Args:
+        translator: a `StringTranslator` of the trained model.
+        prepared: what `training.prepare` returned for `splits`.
+        splits: `{"train", "valid", "test"}` lists of `(english, french)`.
+        history: the `keras.callbacks.History` of the training.
+        train_seconds: the wall time of the training.
+        examples: how many test translations to keep.
+
+    Returns:
+        `(results, greedy, beam)`: a JSON-ready dict, and the two `Scores`.
+    """
+    greedy, hypotheses = evaluate(translator, splits["test"])
+    beam, _ = evaluate(translator, splits["test"], beam_width=4)
+    results = {"greedy": dataclasses.asdict(greedy), "beam4": dataclasses.asdict(beam),
+               "epochs_run": len(history.history.get("loss", [])),
+               "train_seconds": train_seconds,
+               "config": dataclasses.asdict(translator.model.config),
+               "pairs": {name: len(pairs) for name, pairs in splits.items()},
+               "vocabulary": {"english": len(prepared.source_vocabulary),
+                              "french": len(prepared.target_vocabulary)},
+               "train_target_tokens_per_epoch": prepared.train_tokens,
+               "examples": [{"english": en, "reference": fr, "greedy": hypothesis}
+                            for (en, fr), hypothesis
+                            in list(zip(splits["test"], hypotheses))[:examples]]}
+    return results, greedy, beam
