@@ -35,9 +35,12 @@ test: $(STAMP)
 test-quick: $(STAMP)
 	TF_LSTM_FAST=1 $(BIN)/python -m pytest -q -m "not slow"
 
-# Re-run every notebook top to bottom in full mode and save its outputs.
+# Re-run every notebook top to bottom in full mode and save its outputs. With
+# TATOEBA=path/to/fra.txt the translation lesson trains on those real pairs
+# (the committed outputs come from such a run); without it, on the bundled corpus.
 notebooks: $(STAMP)
-	$(BIN)/python tools/run_notebooks.py --inplace notebooks/*.ipynb
+	@test -z "$(TATOEBA)" || test -f "$(TATOEBA)" || { echo "notebooks: TATOEBA=$(TATOEBA): no such file" >&2; exit 2; }
+	TF_LSTM_TATOEBA="$(TATOEBA)" $(BIN)/python tools/run_notebooks.py --inplace notebooks/*.ipynb
 
 # LSTM layer speed: Keras vs ScratchLSTM (+ XLA, unroll, bfloat16), a few minutes.
 bench: $(STAMP)

@@ -162,7 +162,7 @@ EXPECTED = {
         "zero_output_for_mask=True: zeros at padded steps",
         "keras.layers.Masking(0.0) gives the same outputs",
     ],
-    "05_translation.ipynb": [
+    "06_translation.ipynb": [
         "English sentences of the test split seen in training: 0",
         _bleu_above_floor("greedy"),
         _bleu_above_floor("beam width 4"),
@@ -172,7 +172,7 @@ EXPECTED = {
                                r"greedy and beam 4$", text, re.M) is not None,
         "SavedModel reloaded: same translations, greedy and beam 4",
     ],
-    "06_challenges.ipynb": [
+    "07_challenges.ipynb": [
         "parameter formula == count_params() for all 6 sizes",
         "FLOPs formula == profiler count (products + element-wise) for all 3 shapes",
         "x2 steps: x2.00 FLOPs",
@@ -183,7 +183,7 @@ EXPECTED = {
         "attention rows sum to 1",
         "input_dim 300, units 128: LSTM 219,648, GRU 165,120 parameters (0.75x)",
     ],
-    "07_faq.ipynb": [
+    "08_faq.ipynb": [
         "47 questions in the FAQ, 12 distinct wordings, 11 distinct questions",
         "answers that say only 'use a suitable ... strategy' (适当的...策略): 35 of 47",
         "4 stateful chunks of 25 steps == one pass over 100 steps",

@@ -5,6 +5,7 @@
     cost              parameter and FLOP counts, the interleaved timer (§5)
     masks             padding, masks, truncation, missing values (§4, §6)
     faq_data          small seeded data sets for the FAQ's demonstrations (§6)
+    style             the notebooks' set-up line (`FAST = style.setup()`), one colour per model
     figures, figures_dynamics, figures_cost, figures_faq
                       the notebooks' figures, by lesson
 

@@ -20,7 +20,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import patches
 
-COLORS = {"keras.layers.LSTM": "tab:blue", "ScratchLSTM": "tab:orange"}  # else default cycle
+from tf_lstm.lessons import style
+
 
 
 def _check_curves(name, curves, length):
@@ -38,9 +39,9 @@ def _draw_timings(ax, x, curves):
     for label, timings in curves.items():
         median = np.array([t.median for t in timings]) * 1e3            # (points,) ms
         low, high = (np.array(q) * 1e3 for q in zip(*(t.quartiles for t in timings)))
-        style = "s--" if "matmul" in label else "o-"
-        ax.errorbar(x, median, yerr=[median - low, high - median], fmt=style,
-                    capsize=3, label=label, color=COLORS.get(label))
+        marker = "s--" if "matmul" in label else "o-"
+        ax.errorbar(x, median, yerr=[median - low, high - median], fmt=marker,
+                    capsize=3, label=label, color=style.color(label, None))
 
 
 def plot_time_scaling(steps, by_steps, units, by_units, title, units_flops=None):

@@ -16,14 +16,7 @@ caller passes the titles, which say what to notice in that run.
 import matplotlib.pyplot as plt
 import numpy as np
 
-COLORS = {"SimpleRNN": "tab:red", "LSTM": "tab:blue"}  # one colour per cell everywhere
-
-
-def _color(label):
-    for kind, color in COLORS.items():
-        if label.startswith(kind):
-            return color
-    return None
+from tf_lstm.lessons import style
 
 
 def _check_panels(panels):
@@ -63,11 +56,11 @@ def plot_gradient_flow(panels, title):
         for label, norms in curves.items():
             norms = np.asarray(norms, dtype=float)
             distance = np.arange(len(norms))[::-1]
-            color = _color(label)
-            style = "-" if seen.get(color, 0) == 0 else ["--", ":", "-."][seen[color] % 3 - 1]
+            color = style.color(label, None)
+            line_style = "-" if seen.get(color, 0) == 0 else ["--", ":", "-."][seen[color] % 3 - 1]
             seen[color] = seen.get(color, 0) + 1
             positive = norms > 0  # float32 underflow to 0 cannot go on a log axis
-            ax.plot(distance[positive], norms[positive], style, color=color, label=label)
+            ax.plot(distance[positive], norms[positive], line_style, color=color, label=label)
         ax.set_yscale("log")
         ax.set_xlabel("distance T − t (steps back from the last step)")
         ax.set_title(panel_title, fontsize=10)
@@ -105,7 +98,7 @@ def plot_adding_curves(histories, updates_per_epoch, baseline, solved, title):
                 continue
             mse = np.asarray(history["test_mse"])
             updates = np.arange(1, len(mse) + 1) * updates_per_epoch
-            ax.plot(updates, mse, "o-", markersize=3, color=_color(kind), label=kind)
+            ax.plot(updates, mse, "o-", markersize=3, color=style.color(kind, None), label=kind)
         ax.axhline(baseline, color="gray", linestyle="--",
                    label=f"always predict 1: {baseline:.3f}")
         ax.axhline(solved, color="green", linestyle=":", label=f"solved: {solved}")
@@ -138,7 +131,7 @@ def plot_update_gradient_norms(norms, clipnorm, title):
     fig, ax = plt.subplots(figsize=(9, 3.6))
     for label, values in norms.items():
         values = np.asarray(values, dtype=float)
-        ax.plot(np.arange(1, len(values) + 1), values, color=_color(label), lw=0.8,
+        ax.plot(np.arange(1, len(values) + 1), values, color=style.color(label, None), lw=0.8,
                 alpha=0.85, label=label)
     ax.axhline(clipnorm, color="black", linestyle=":", label=f"clipping threshold {clipnorm}")
     ax.set_yscale("log")
