@@ -118,11 +118,12 @@ EXPECTED = {
         "reserved ids: 0 '', 1 '[UNK]', 2 '[START]', 3 '[END]'",
         "-> 'Va !'",
         "English sentences in both train and test: 0",
-        "encoder: sequence (3, 10, 16)  h (3, 16)  c (3, 16)",
-        "decoder step 1 from the encoder's (h, c) == numpy_lstm_forward from the same (h, c)",
-        "step-by-step decoding, carrying (h, c) == one teacher-forced call",
-        "from zeros, the first output is the same for every sentence",
-        "Translator.decode starts from encode's (h, c)",
+        "6 English tokens -> 8 French tokens; agreeing adjectives (bold): "
+        "['blanches', 'nouvelles']",
+        "'the red houses' -> [4, 1, 8]",
+        "split by lines, English sentences on both sides: ['Go.', 'Run!']",
+        lambda text: re.search(r"^split by lines: [1-9]\d* of the test's English sentences "
+                               r"are in training; split_pairs: 0$", text, re.M) is not None,
     ],
     "02_rnn_vs_lstm.ipynb": [
         _lstm_decays_faster_at_init,
@@ -145,6 +146,9 @@ EXPECTED = {
         _memory_model_reads_the_mark,
     ],
     "04_keras_lstm_layer.ipynb": [
+        "sequence: [0.1817, 0.0941, -0.1390]  h: [-0.1390]  c: [-0.2856]",
+        "Keras == the hand computation",
+        "return_sequences=False return_state=True  -> 3 value(s): [-0.1390], [-0.1390], [-0.2856]",
         "NameError",
         "too many values to unpack (expected 2)",
         "sequence (2, 7, 128)  h (2, 128)  c (2, 128)",
@@ -161,6 +165,9 @@ EXPECTED = {
         "final h, c of each padded sequence == those of the sequence run alone",
         "zero_output_for_mask=True: zeros at padded steps",
         "keras.layers.Masking(0.0) gives the same outputs",
+        "c_1 = 0.3808 (0.5 tanh(1) = 0.3808), c_3 = 0.000000",
+        "GRU: outputs (2, 7, 128)  states (2, 128)",
+        "7 one-step calls carrying (h, c) == one call over 7 steps",
     ],
     "06_translation.ipynb": [
         "English sentences of the test split seen in training: 0",
