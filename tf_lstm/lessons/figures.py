@@ -41,7 +41,8 @@ def _box(ax, xy, width, height, text, color, fontsize=12):
 
 def _node(ax, xy, symbol):
     """A small circle holding an operator (x, +, tanh)."""
-    ax.add_patch(patches.Circle(xy, 0.22, facecolor="white", edgecolor="black"))
+    radius = 0.3 if len(symbol) > 1 else 0.22  # room for "tanh"
+    ax.add_patch(patches.Circle(xy, radius, facecolor="white", edgecolor="black"))
     ax.text(*xy, symbol, ha="center", va="center", fontsize=10 if len(symbol) > 1 else 13)
 
 
@@ -110,8 +111,8 @@ def plot_gate_diagram():
     _arrow(ax, (5.1, gates["g"][1]), (ig[0], ig[1] - 0.24))
     _arrow(ax, (ig[0], ig[1] + 0.24), (add_x, state_y - 0.24))
     _arrow(ax, (add_x + 0.24, state_y), (9.4, state_y))
-    _arrow(ax, (out_x, state_y), (out_x, 2.84))
-    _arrow(ax, (out_x, 2.36), (out_x, 1.29))
+    _arrow(ax, (out_x, state_y), (out_x, 2.92))
+    _arrow(ax, (out_x, 2.28), (out_x, 1.29))
     _arrow(ax, (5.1, gates["o"][1]), (out_x - 0.24, 1.05))
     _arrow(ax, (out_x + 0.24, 1.05), (9.4, 1.05))
     ax.text(9.45, state_y, r"$c_t$", va="center", fontsize=12)
