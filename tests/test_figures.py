@@ -42,29 +42,56 @@ def test_plot_gates_from_scratch_lstm(rng):
     _, gates = layer(rng.normal(size=(2, 6, 3)).astype("float32"))
     tokens = [f"w{t}" for t in range(6)]
     fig = figures.plot_gates(gates, tokens=tokens, sample=1, units=[0, 2, 4])
-    panels = fig.axes[:5]
-    assert [ax.get_title() for ax in panels] == [
+    panels, bars = fig.axes[:5], fig.axes[5:]
+    assert [ax.get_title(loc="left") for ax in panels] == [
         "i: input gate", "f: forget gate", "g: candidate", "o: output gate",
         "c: cell state"]
-    assert len(fig.axes) == 10  # five panels, five colour bars
-    assert all(ax.get_xlabel() == "token" for ax in panels)
-    assert [t.get_text() for t in panels[0].get_xticklabels()] == tokens
-    assert panels[0].get_ylabel() == "unit"
+    assert len(bars) == 5  # one labelled colour bar per panel
+    assert [bar.get_ylabel() for bar in bars] == [
+        "$i_t$", "$f_t$", "$g_t$", "$o_t$", "$c_t$"]
+    # Stacked on one time axis: the bottom panel carries the tokens and the label.
+    assert panels[-1].get_xlabel() == "token"
+    assert [t.get_text() for t in panels[-1].get_xticklabels()] == tokens
+    assert all(ax.get_ylabel() == "unit" for ax in panels)
     assert [t.get_text() for t in panels[0].get_yticklabels()] == ["0", "2", "4"]
     image = panels[0].images[0].get_array()
     np.testing.assert_allclose(image, np.asarray(gates["i"])[1][:, [0, 2, 4]].T)
     assert panels[0].images[0].get_clim() == (0.0, 1.0)
-    assert "sequence 1" in fig._suptitle.get_text()
+    assert fig._suptitle.get_text() == "Gates and cell state, sequence 1"
+    assert fig.get_size_inches()[0] <= 10
 
 
 def test_plot_gates_title_and_upright_character_ticks():
     gates = {key: np.full((1, 3, 2), 0.5) for key in "ifgoc"}
     fig = figures.plot_gates(gates, tokens=list("(a)"), title="what to notice")
     assert fig._suptitle.get_text() == "what to notice"
-    ticks = fig.axes[0].get_xticklabels()
+    ticks = fig.axes[4].get_xticklabels()
     assert [t.get_text() for t in ticks] == ["(", "a", ")"]
     assert all(t.get_rotation() == 0 for t in ticks)
-    plt.close(fig)
+
+
+def test_plot_gates_turns_then_thins_long_token_labels():
+    """Labels that overflow their column turn 90 degrees, then only every k-th shows."""
+    few = {key: np.full((1, 12, 2), 0.5) for key in "ifgoc"}
+    ticks = figures.plot_gates(few, tokens=[f"+0.{t:02d} mark" for t in range(12)]
+                               ).axes[4].get_xticklabels()
+    assert len(ticks) == 12 and all(t.get_rotation() == 90 for t in ticks)
+    many = {key: np.full((1, 200, 2), 0.5) for key in "ifgoc"}
+    ticks = figures.plot_gates(many, tokens=[f"word{t}" for t in range(200)]
+                               ).axes[4].get_xticklabels()
+    shown = [t.get_text() for t in ticks]
+    assert 10 <= len(shown) < 200 and shown[:2] == ["word0", f"word{200 // len(shown)}"]
+
+
+@pytest.mark.parametrize("labels, every, rotation", [
+    (list("abc"), 1, 0),                      # short: upright, all
+    (["a long label"] * 10, 1, 90),           # too wide upright: turned
+    (["word"] * 400, 5, 90),                  # too many even turned: thinned
+])
+def test_tick_layout(labels, every, rotation):
+    got_every, got_rotation = figures._tick_layout(labels, 8.4, 10)
+    assert got_rotation == rotation
+    assert (got_every == 1) if every == 1 else got_every > 1
 
 
 def test_plot_gates_accepts_the_numpy_cache(rng):
@@ -72,7 +99,7 @@ def test_plot_gates_accepts_the_numpy_cache(rng):
     w, r, b = (rng.normal(size=s) for s in ((3, 8), (2, 8), (8,)))
     cache = numpy_lstm_forward(rng.normal(size=(1, 4, 3)), w, r, b)[3]
     fig = figures.plot_gates(cache)
-    assert fig.axes[0].get_xlabel() == "time step t"
+    assert fig.axes[4].get_xlabel() == "time step t"
     assert fig.axes[4].images[0].get_array().shape == (2, 4)  # (units, steps)
 
 
@@ -100,7 +127,12 @@ def test_plot_masking_marks_padded_steps():
     assert len(fig.axes[0].lines) == 3 * 2
     crosses = fig.axes[0].lines[5]
     assert crosses.get_marker() == "x" and list(crosses.get_xdata()) == [2, 3]
-    assert "Padded steps" in fig._suptitle.get_text()
+    assert fig._suptitle.get_text() == "Outputs at padded steps (×)"
+    # The sequences are shades of the LSTM's blue, never another model's colour.
+    from tf_lstm.lessons import style
+    other = {matplotlib.colors.to_hex(c) for name, c in style.COLORS.items() if name != "LSTM"}
+    assert not {matplotlib.colors.to_hex(line.get_color()) for line in fig.axes[0].lines} & other
+    assert len(fig.legends) == 1  # one legend, below the panels
     with pytest.raises(ValueError, match="`mask`"):
         figures.plot_masking(mask.astype(int), outputs)
     with pytest.raises(ValueError, match="outputs"):

@@ -135,6 +135,10 @@ EXPECTED = {
         _lstm_gradient_spikes,
     ],
     "03_lstm_equations.ipynb": [
+        "c        f_t c_{t-1} + i_t g_t          0.2876   0.0292",
+        "h        o_t tanh(c_t)                  0.1743   0.0116",
+        "by hand == numpy_lstm_forward == ScratchLSTM == keras.layers.LSTM",
+        "c_1 article:  i_1 * i_1 * g_1 = 0.1790",
         "bias block f: [1. 1. 1.]",
         "  128        300    219648          219648",
         "article's output changed by: 0.000",

@@ -17,19 +17,19 @@ Each function only draws: it computes nothing about the LSTM itself.
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import patches
+from matplotlib.ticker import MaxNLocator
 
-GATE_PANELS = (  # key, title, colour map, value range (None: symmetric around 0)
-    ("i", "i: input gate", "viridis", (0.0, 1.0)),
-    ("f", "f: forget gate", "viridis", (0.0, 1.0)),
-    ("g", "g: candidate", "RdBu_r", (-1.0, 1.0)),
-    ("o", "o: output gate", "viridis", (0.0, 1.0)),
-    ("c", "c: cell state", "RdBu_r", None),
+GATE_PANELS = (  # key, title, colour map, value range (None: symmetric), colour bar
+    ("i", "i: input gate", "viridis", (0.0, 1.0), r"$i_t$"),
+    ("f", "f: forget gate", "viridis", (0.0, 1.0), r"$f_t$"),
+    ("g", "g: candidate", "RdBu_r", (-1.0, 1.0), r"$g_t$"),
+    ("o", "o: output gate", "viridis", (0.0, 1.0), r"$o_t$"),
+    ("c", "c: cell state", "RdBu_r", None, r"$c_t$"),
 )
-MASKING_TITLE = ("Padded steps (×): the output repeats the last real one, "
-                 "or is 0 with zero_output_for_mask=True")
+MASKING_TITLE = "Outputs at padded steps (×)"
 
 
-def _box(ax, xy, width, height, text, color, fontsize=10):
+def _box(ax, xy, width, height, text, color, fontsize=12):
     """A rounded box with centred text; returns its centre."""
     ax.add_patch(patches.FancyBboxPatch(
         xy, width, height, boxstyle="round,pad=0.05", facecolor=color,
@@ -41,8 +41,9 @@ def _box(ax, xy, width, height, text, color, fontsize=10):
 
 def _node(ax, xy, symbol):
     """A small circle holding an operator (x, +, tanh)."""
-    ax.add_patch(patches.Circle(xy, 0.22, facecolor="white", edgecolor="black"))
-    ax.text(*xy, symbol, ha="center", va="center", fontsize=9 if len(symbol) > 1 else 12)
+    radius = 0.3 if len(symbol) > 1 else 0.22  # room for "tanh"
+    ax.add_patch(patches.Circle(xy, radius, facecolor="white", edgecolor="black"))
+    ax.text(*xy, symbol, ha="center", va="center", fontsize=10 if len(symbol) > 1 else 13)
 
 
 def _arrow(ax, start, end, color="black", **kwargs):
@@ -65,21 +66,20 @@ def plot_gate_diagram():
 
     >>> fig = plot_gate_diagram()
     >>> fig.axes[0].get_title()
-    'One LSTM step: i, f, g, o are computed in parallel from the same [x_t, h_{t-1}]'
+    'One LSTM step: i, f, g, o in parallel'
     >>> plt.close(fig)
     """
     fig, ax = plt.subplots(figsize=(10, 4.6))
     ax.set_xlim(0, 10.4)
     ax.set_ylim(0, 5.2)
     ax.set_axis_off()
-    ax.set_title("One LSTM step: i, f, g, o are computed in parallel from the "
-                 "same [x_t, h_{t-1}]")
+    ax.set_title("One LSTM step: i, f, g, o in parallel")
     state_y = 4.6  # the cell-state "conveyor belt" along the top
     c_prev = _box(ax, (0.1, state_y - 0.25), 0.9, 0.5, r"$c_{t-1}$", "#f2f2f2")
     h_prev = _box(ax, (0.1, 2.55), 0.9, 0.5, r"$h_{t-1}$", "#f2f2f2")
     x_t = _box(ax, (0.1, 0.95), 0.9, 0.5, r"$x_t$", "#f2f2f2")
     concat = _box(ax, (1.5, 1.1), 1.1, 1.8, "concat\n" + r"$[x_t, h_{t-1}]$",
-                  "#e8e8ff", fontsize=9)
+                  "#e8e8ff", fontsize=11)
     _arrow(ax, (1.05, h_prev[1]), (1.45, h_prev[1]))
     _arrow(ax, (1.05, x_t[1]), (1.45, x_t[1]))
 
@@ -90,12 +90,12 @@ def plot_gate_diagram():
              ("g", r"$g_t = \tanh(z_g)$", "candidate", "#fff0c0", 1.65),
              ("o", r"$o_t = \sigma(z_o)$", "output gate", "#d6e4f6", 0.75))
     for name, formula, label, color, y in specs:
-        gates[name] = _box(ax, (3.3, y), 1.7, 0.6, f"{formula}\n{label}", color,
-                           fontsize=9)
-        _arrow(ax, (2.65, concat[1]), (3.25, y + 0.3), color="#555555")
+        gates[name] = _box(ax, (3.2, y), 1.85, 0.62, f"{formula}\n{label}", color,
+                           fontsize=11)
+        _arrow(ax, (2.65, concat[1]), (3.15, y + 0.31), color="#555555")
     ax.text(4.15, 0.2, r"each block: $z_k = x_t W_k + h_{t-1} R_k + b_k$"
             "\n(Keras fuses the four: kernel i, f, c(=g), o)", ha="center",
-            va="center", fontsize=8)
+            va="center", fontsize=10)
 
     forget_x, add_x, out_x = 6.0, 7.3, 8.6
     ig = (add_x, 2.9)
@@ -106,19 +106,19 @@ def plot_gate_diagram():
     _node(ax, (out_x, 1.05), "×")
     _arrow(ax, (1.05, state_y), (forget_x - 0.24, state_y))
     _arrow(ax, (forget_x + 0.24, state_y), (add_x - 0.24, state_y))
-    _arrow(ax, (5.05, gates["f"][1]), (forget_x, state_y - 0.24))
-    _arrow(ax, (5.05, gates["i"][1]), (ig[0] - 0.24, ig[1]))
-    _arrow(ax, (5.05, gates["g"][1]), (ig[0], ig[1] - 0.24))
+    _arrow(ax, (5.1, gates["f"][1]), (forget_x, state_y - 0.24))
+    _arrow(ax, (5.1, gates["i"][1]), (ig[0] - 0.24, ig[1]))
+    _arrow(ax, (5.1, gates["g"][1]), (ig[0], ig[1] - 0.24))
     _arrow(ax, (ig[0], ig[1] + 0.24), (add_x, state_y - 0.24))
     _arrow(ax, (add_x + 0.24, state_y), (9.4, state_y))
-    _arrow(ax, (out_x, state_y), (out_x, 2.84))
-    _arrow(ax, (out_x, 2.36), (out_x, 1.29))
-    _arrow(ax, (5.05, gates["o"][1]), (out_x - 0.24, 1.05))
+    _arrow(ax, (out_x, state_y), (out_x, 2.92))
+    _arrow(ax, (out_x, 2.28), (out_x, 1.29))
+    _arrow(ax, (5.1, gates["o"][1]), (out_x - 0.24, 1.05))
     _arrow(ax, (out_x + 0.24, 1.05), (9.4, 1.05))
     ax.text(9.45, state_y, r"$c_t$", va="center", fontsize=12)
     ax.text(9.45, 1.05, r"$h_t$" + "\n(output)", va="center", fontsize=11)
     ax.text(7.6, 0.25, r"$c_t = f_t \odot c_{t-1} + i_t \odot g_t$" "\n"
-            r"$h_t = o_t \odot \tanh(c_t)$", fontsize=10, ha="center", va="center")
+            r"$h_t = o_t \odot \tanh(c_t)$", fontsize=12, ha="center", va="center")
     return fig
 
 
@@ -144,8 +144,32 @@ def _gate_arrays(gates, sample):
     return {key: a[sample] for key, a in arrays.items()}
 
 
+def _tick_layout(labels, width_in, fontsize):
+    """How to show `labels` along `width_in` inches: `(every, rotation)`.
+
+    Upright when the longest line of a label fits its column; otherwise
+    rotated 90 degrees, and then only every `every`-th label where even the
+    rotated labels (one text line high each) would overlap.
+    """
+    column = width_in / max(len(labels), 1)               # inches per step
+    char = 0.62 * fontsize / 72                           # a character's width
+    line = 1.25 * fontsize / 72                           # a text line's height
+    lines = [str(label).split("\n") for label in labels]
+    longest = max((len(part) for parts in lines for part in parts), default=1)
+    if longest * char <= 0.9 * column:
+        return 1, 0
+    height = max(len(parts) for parts in lines) * line     # rotated: lines side by side
+    return max(1, int(np.ceil(height / (0.9 * column)))), 90
+
+
 def plot_gates(gates, tokens=None, sample=0, units=None, title=None):
     """Heatmaps of the gates i, f, g, o and the cell state c over time.
+
+    The five panels are stacked, one above the other, on one time axis, so
+    that a step's column reads straight down through i, f, g, o and c. Token
+    labels stand upright when they fit, else they are turned and, if they
+    would still overlap, thinned; the figure is 10 inches wide, whatever the
+    number of steps.
 
     Args:
         gates: dict with "i", "f", "g", "o", "c", each `(batch, steps, units)`,
@@ -154,18 +178,24 @@ def plot_gates(gates, tokens=None, sample=0, units=None, title=None):
         tokens: optional list of `steps` strings that label the time axis.
         sample: which sequence of the batch to draw.
         units: optional list of unit indices to draw (default: all).
-        title: optional figure title (what to notice); by default it names
-            the sequence drawn.
+        title: optional figure title (short: what is drawn); by default it
+            names the sequence drawn.
 
     Returns:
         A matplotlib Figure with one panel per gate (then one colour bar each).
+
+    Raises:
+        ValueError: if `gates` lacks a key or its arrays differ in shape, or
+            `tokens`, `sample` or `units` do not fit them.
 
     Example:
 
     >>> gates = {key: np.full((2, 3, 4), 0.5) for key in "ifgoc"}
     >>> fig = plot_gates(gates, tokens=["a", "b", "c"], units=[0, 2])
-    >>> [ax.get_title() for ax in fig.axes[:5]]
+    >>> [ax.get_title(loc="left") for ax in fig.axes[:5]]
     ['i: input gate', 'f: forget gate', 'g: candidate', 'o: output gate', 'c: cell state']
+    >>> fig.axes[4].get_xlabel(), fig.axes[5].get_ylabel()
+    ('token', '$i_t$')
     >>> plt.close(fig)
     """
     arrays = _gate_arrays(gates, sample)
@@ -177,25 +207,39 @@ def plot_gates(gates, tokens=None, sample=0, units=None, title=None):
     if rows.ndim != 1 or rows.size == 0 or rows.min() < 0 or rows.max() >= n_units:
         raise ValueError(f"Argument `units` must list unit indices in [0, {n_units}). "
                          f"Received: units={units!r}")
-    fig, axes = plt.subplots(1, len(GATE_PANELS), figsize=(10, 3.4), sharey=True)
+    fontsize = 11
+    panel = float(np.clip(0.06 * len(rows) + 0.55, 0.8, 1.6))   # inches per panel
+    tick_lines = 1 if tokens is None else max(
+        len(str(token).split("\n")) for token in tokens)
+    fig, axes = plt.subplots(
+        len(GATE_PANELS), 1, sharex=True, layout="constrained",
+        figsize=(10, len(GATE_PANELS) * (panel + 0.3) + 0.6 + 0.2 * tick_lines))
     c_limit = max(float(np.abs(arrays["c"]).max()), 1e-6)
-    for ax, (key, panel_title, cmap, limits) in zip(axes, GATE_PANELS):
+    label_every = max(1, int(np.ceil(len(rows) * 1.3 * fontsize / 72 / panel)))
+    for ax, (key, panel_title, cmap, limits, bar_label) in zip(axes, GATE_PANELS):
         low, high = limits if limits is not None else (-c_limit, c_limit)
         image = ax.imshow(arrays[key][:, rows].T, aspect="auto", cmap=cmap,
                           vmin=low, vmax=high, interpolation="nearest")
-        fig.colorbar(image, ax=ax, fraction=0.08, pad=0.03)
-        ax.set_title(panel_title, fontsize=10)
-        ax.set_xlabel("token" if tokens is not None else "time step t")
-        if tokens is not None:
-            short = all(len(str(token)) <= 2 for token in tokens)  # characters: upright
-            ax.set_xticks(range(steps), tokens, rotation=0 if short else 90,
-                          fontsize=9 if short else 7)
-    axes[0].set_ylabel("unit")
-    axes[0].set_yticks(range(len(rows)), [str(r) for r in rows])
-    if title is None:
-        title = f"Gate activations and cell state of sequence {sample}, one column per step"
-    fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
+        bar = fig.colorbar(image, ax=ax, fraction=0.025, pad=0.01)
+        bar.set_label(bar_label, fontsize=fontsize)
+        bar.ax.tick_params(labelsize=fontsize - 2)
+        ax.set_title(panel_title, fontsize=fontsize, loc="left")
+        ax.set_ylabel("unit", fontsize=fontsize)
+        shown = range(0, len(rows), label_every)
+        ax.set_yticks(list(shown), [str(rows[r]) for r in shown], fontsize=fontsize - 1)
+        ax.grid(False)
+    bottom = axes[-1]
+    if tokens is not None:
+        every, rotation = _tick_layout(tokens, 8.4, fontsize - 1)
+        shown = range(0, steps, every)
+        bottom.set_xticks(list(shown), [str(tokens[t]) for t in shown],
+                          rotation=rotation, fontsize=fontsize - 1)
+        bottom.set_xlabel("token", fontsize=fontsize)
+    else:
+        bottom.xaxis.set_major_locator(MaxNLocator(nbins=15, integer=True))
+        bottom.set_xlabel("time step t", fontsize=fontsize)
+    fig.suptitle(f"Gates and cell state, sequence {sample}" if title is None else title,
+                 fontsize=fontsize + 1)
     return fig
 
 
@@ -211,7 +255,13 @@ def plot_masking(mask, outputs, unit=0, title=MASKING_TITLE):
 
     Returns:
         A matplotlib Figure with one panel per entry of `outputs`; filled dots
-        are real steps, crosses padded ones.
+        are real steps, crosses padded ones. The sequences are shades of the
+        LSTM's blue (`style.COLORS`), told apart by line style; the legend sits
+        below the panels.
+
+    Raises:
+        ValueError: if `mask` is not a boolean `(batch, steps)` array, or
+            `outputs` is empty or holds an array of another shape.
 
     Example:
 
@@ -229,27 +279,29 @@ def plot_masking(mask, outputs, unit=0, title=MASKING_TITLE):
         raise ValueError("Argument `outputs` must be a non-empty dict "
                          f"{{label: array}}. Received: {type(outputs).__name__}")
     batch, steps = mask.shape
-    fig, axes = plt.subplots(1, len(outputs), figsize=(min(10, 4.5 * len(outputs)), 3.4),
-                             sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(outputs), figsize=(min(10, 4.6 * len(outputs)), 3.8),
+                             sharey=True, squeeze=False, layout="constrained")
     t = np.arange(steps)
+    shades = plt.get_cmap("Blues")(np.linspace(0.95, 0.5, batch))
+    styles = ("-", "--", ":", "-.")
     for ax, (label, values) in zip(axes[0], outputs.items()):
         values = np.asarray(values, dtype=np.float64)
         if values.shape[:2] != (batch, steps) or values.ndim != 3:
             raise ValueError(f"Argument `outputs[{label!r}]` must have shape "
                              f"({batch}, {steps}, units). Received: {values.shape}")
         for b in range(batch):
-            line, = ax.plot(t, values[b, :, unit], lw=1, label=f"sequence {b} "
-                            f"(length {int(mask[b].sum())})")
-            ax.plot(t[mask[b]], values[b, mask[b], unit], "o", color=line.get_color())
-            ax.plot(t[~mask[b]], values[b, ~mask[b], unit], "x", ms=8,
-                    color=line.get_color())
-        ax.set_title(label, fontsize=10)
+            ax.plot(t, values[b, :, unit], lw=1.5, color=shades[b],
+                    linestyle=styles[b % len(styles)],
+                    label=f"sequence {b} (length {int(mask[b].sum())})")
+            ax.plot(t[mask[b]], values[b, mask[b], unit], "o", color=shades[b])
+            ax.plot(t[~mask[b]], values[b, ~mask[b], unit], "x", ms=9, mew=2,
+                    color=shades[b])
+        ax.set_title(label, fontsize=11)
         ax.set_xlabel("time step t")
         ax.set_xticks(t)
-        ax.grid(alpha=0.3)
     axes[0, 0].set_ylabel(f"output of unit {unit}")
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(batch, 4), fontsize=8)
-    fig.suptitle(title, fontsize=11)
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(batch, 3),
+               fontsize=10)
+    fig.suptitle(title, fontsize=12)
     return fig
