@@ -20,7 +20,7 @@ import itertools
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FormatStrFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from tf_lstm.lessons import style
 from tf_lstm.lessons.masks import is_right_padded
@@ -132,6 +132,9 @@ def plot_curves(curves, ylabel, title, baseline=None, baseline_label="baseline",
         ax.axhline(baseline, color="grey", ls="--", lw=1, label=baseline_label)
     if log:
         ax.set_yscale("log")
+        ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))  # 0.02, 0.05, 0.1, ...
+        ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("epoch")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel(ylabel)
