@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from tf_lstm.lessons import figures_faq  # noqa: E402
+from tf_lstm.lessons import figures_faq, style  # noqa: E402
 
 
 MASK = np.array([[True, False], [False, True]])
@@ -20,8 +20,6 @@ FIGURES = [
                                    {"zero": np.array([1.0, 0.0, 2.0])},
                                    np.array([0.0, 1.0, 0.0]), target=np.zeros(3)),
     lambda: figures_faq.plot_outlier({"clean": RUN, "spike": RUN}, spike_step=1),
-    lambda: figures_faq.plot_images(np.zeros((3, 6, 6)), np.array([0, 1, 2]), ["a", "b", "c"]),
-    lambda: figures_faq.plot_chirp(np.zeros((4, 8)), np.zeros((4, 5)), "rising"),
     lambda: figures_faq.plot_gradient_reach({"lstm": np.linspace(0.1, 1, 5)}, "reach"),
 ]
 
@@ -53,3 +51,24 @@ def test_masks_title_says_which_are_right_padded():
 def test_bad_arguments_are_named(call):
     with pytest.raises(ValueError, match="Argument `"):
         call()
+
+
+def test_one_colour_per_model_and_line_styles_within_a_model():
+    styles = figures_faq.line_styles(["SimpleRNN", "LSTM, bias 1", "LSTM, bias 3", "zeros",
+                                      "GRU"])
+    assert styles["SimpleRNN"] == ("tab:red", "-") and styles["GRU"] == ("tab:green", "-")
+    assert styles["LSTM, bias 1"] == ("tab:blue", "-")
+    assert styles["LSTM, bias 3"] == ("tab:blue", "--")
+    assert styles["zeros"][0] not in style.COLORS.values()
+
+
+def test_legends_are_outside_the_axes():
+    fig = figures_faq.plot_curves({"a": [2, 1], "b": [3, 2]}, "MSE (count²)", "learning")
+    try:
+        legend = fig.axes[0].get_legend()
+        fig.canvas.draw()
+        box = legend.get_window_extent()
+        axes_box = fig.axes[0].get_window_extent()
+        assert box.x0 >= axes_box.x1  # to the right of the plotting area
+    finally:
+        plt.close(fig)
