@@ -19,7 +19,7 @@ legends sit outside the axes; models keep their colour (`style.color`).
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib import patches
+from matplotlib import patches, ticker
 
 from tf_lstm.lessons import style
 
@@ -43,6 +43,16 @@ def _draw_timings(ax, x, curves):
         marker = "s--" if "matmul" in label else "o-"
         ax.errorbar(x, median, yerr=[median - low, high - median], fmt=marker,
                     capsize=3, label=label, color=style.color(label, None))
+
+
+def _plain_log_ticks(axis):
+    """Tick labels of a log axis as plain numbers (0.2, 1, 5), minor ones at 2 and 5 only."""
+    def minor(value, _):
+        leading = value / 10 ** np.floor(np.log10(value))
+        return f"{value:g}" if round(leading) in (2, 5) else ""
+
+    axis.set_major_formatter(ticker.FuncFormatter(lambda value, _: f"{value:g}"))
+    axis.set_minor_formatter(ticker.FuncFormatter(minor))
 
 
 def _legend_below(ax, ncol=2):
@@ -109,6 +119,8 @@ def plot_time_scaling(steps, by_steps, units, by_units, title="LSTM forward time
     right.set_xscale("log", base=2)
     right.set_yscale("log")
     right.set_xticks(units, [str(int(u)) for u in units])
+    right.xaxis.set_minor_locator(ticker.NullLocator())
+    _plain_log_ticks(right.yaxis)
     right.set_xlabel("units U")
     right.set_ylabel("forward time (ms, log scale)")
     right.set_title("against units")
@@ -235,6 +247,7 @@ def plot_overfitting(histories, title, loss_label="loss", best=None, color_of="L
             ax.plot(best[label], history["val_loss"][best[label] - 1], "k*", ms=12,
                     label="weights kept")
         ax.set_yscale("log")
+        _plain_log_ticks(ax.yaxis)
         ax.set_xlim(0, longest + 1)
         ax.set_xlabel("epoch")
         ax.set_title(label)
