@@ -139,3 +139,33 @@ def test_errors_name_the_argument(call, message):
 def test_count_graph_flops_refuses_a_non_callable():
     with pytest.raises(TypeError, match="Argument `fn` must be callable"):
         cost.count_graph_flops(3)
+
+
+@pytest.mark.parametrize("batch, input_dim, units", [(1, 3, 2), (64, 300, 128), (32, 64, 128),
+                                                     (32, 256, 128), (8, 128, 128)])
+def test_input_projection_share_is_input_dim_over_input_dim_plus_units(batch, input_dim, units):
+    # x_t W is half of the products' FLOPs only when input_dim == units (issue 14, item 6).
+    share = cost.matmul_flops(batch, input_dim, 4 * units) / cost.lstm_step_flops(
+        batch, input_dim, units).matmul
+    assert share == pytest.approx(input_dim / (input_dim + units))
+    assert cost.input_projection_share(input_dim, units) == pytest.approx(share)
+    assert (share == 0.5) == (input_dim == units)
+
+
+def test_input_projection_share_refuses_bad_sizes():
+    with pytest.raises(ValueError, match="Argument `units`"):
+        cost.input_projection_share(3, 0)
+
+
+def test_lstm_and_matmul_agree_on_shapes_and_keras_equals_scratch():
+    fns = cost.lstm_and_matmul(batch=3, steps=4, input_dim=5, units=6)
+    outputs = {label: fn().numpy() for label, fn in fns.items()}
+    assert outputs["keras.layers.LSTM"].shape == (3, 4, 6)
+    np.testing.assert_allclose(outputs["ScratchLSTM"], outputs["keras.layers.LSTM"], atol=1e-5)
+    assert outputs["matmul, same FLOPs"].shape == (3 * 4, 4 * 6)
+    # the product's FLOPs equal the LSTM's products over all steps
+    assert cost.matmul_flops(3 * 4, 5 + 6, 4 * 6) == 4 * cost.lstm_step_flops(3, 5, 6).matmul
+    again = cost.lstm_and_matmul(batch=3, steps=4, input_dim=5, units=6)["keras.layers.LSTM"]()
+    np.testing.assert_array_equal(again.numpy(), outputs["keras.layers.LSTM"])  # seeded
+    with pytest.raises(ValueError, match="Argument `steps`"):
+        cost.lstm_and_matmul(batch=1, steps=0, input_dim=1, units=1)

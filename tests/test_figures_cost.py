@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from tf_lstm.lessons import figures_cost  # noqa: E402
+from tf_lstm.lessons import figures_cost, style  # noqa: E402
 from tf_lstm.lessons.cost import Timing  # noqa: E402
 
 
@@ -26,6 +26,9 @@ def test_time_scaling_draws_medians_in_ms_and_the_guides():
     for ax in (left, right):
         assert ax.get_xlabel() and "ms" in ax.get_ylabel() and ax.get_title()
     assert right.get_xscale() == "log" and right.get_yscale() == "log"
+    colours = {bars.get_label(): bars.lines[0].get_color() for bars in left.containers}
+    assert colours["keras.layers.LSTM"] == style.color("LSTM")
+    assert left.get_legend().get_bbox_to_anchor().y0 < left.get_window_extent().y0  # below
     lines = {line.get_label(): line for line in left.get_lines()}
     np.testing.assert_allclose(lines["∝ T (through the origin)"].get_ydata()[-1], 40.0)
     guide = {line.get_label(): line for line in right.get_lines()}["∝ U² (guide)"]
@@ -66,8 +69,13 @@ def test_overfitting_panels_mark_the_best_and_kept_epochs():
     assert [ax.get_title() for ax in fig.axes] == ["plain", "early stopping"]
     assert fig.axes[0].get_ylabel() == "MSE" and fig.axes[0].get_yscale() == "log"
     labels = [line.get_label() for line in fig.axes[1].get_lines()]
-    assert "weights kept (epoch 2)" in labels
-    assert "lowest validation (epoch 2)" in [line.get_label() for line in fig.axes[0].get_lines()]
+    assert "weights kept" in labels
+    lowest = {line.get_label(): line for line in fig.axes[0].get_lines()}["lowest validation"]
+    assert list(lowest.get_xdata()) == [2, 2]
+    # one colour for the model (the LSTM's blue), one legend for all panels, off the axes
+    colours = {line.get_color() for line in fig.axes[0].get_lines()[:2]}
+    assert colours == {style.color("LSTM")}
+    assert len(fig.legends) == 1 and all(ax.get_legend() is None for ax in fig.axes)
     plt.close(fig)
     with pytest.raises(ValueError, match="Argument `histories`"):
         figures_cost.plot_overfitting({"a": {"loss": [1]}}, "t")
@@ -90,6 +98,7 @@ def test_cell_trace_labels_each_step():
                                      "bracket depth", "counts")
     top, bottom = fig.axes
     assert [t.get_text() for t in bottom.get_xticklabels()] == ["(", "(", ")"]
+    assert top.get_lines()[0].get_color() == style.color("LSTM")  # not the SimpleRNN's red
     assert top.get_title() == "counts" and bottom.get_xlabel()
     plt.close(fig)
     with pytest.raises(ValueError, match="one entry per step"):

@@ -20,6 +20,11 @@ batch ``B``, steps ``T``):
   A layer over ``T`` steps costs ``T`` times one step: linear in ``T``,
   quadratic in ``U`` once ``U >> D``.
 
+Of the products, ``x_t W`` (the input projection) takes the share
+``D / (D + U)`` and ``h_{t-1} R`` the rest (`input_projection_share`): half only
+when ``D == U``. The input projection does not depend on ``h_{t-1}``, so it can
+be computed for all steps at once; the recurrent product cannot.
+
 The benchmarks (`benchmarks/layers.py`, `benchmarks/gpu.py`) count FLOPs with
 `lstm_step_flops`, times the number of steps. `count_graph_flops` asks
 TensorFlow's graph profiler for the same number; it counts the products and
@@ -30,8 +35,13 @@ functions in turns, after warm-up runs, and keeps every run and the median,
 so that functions measured together can be compared by their ratio. It is
 the one timer of the notebooks and the benchmarks.
 
-Only `count_graph_flops` uses TensorFlow, and imports it when called: the GPU
-check (`benchmarks/gpu.py`) uses this module on Keras backends without it.
+`lstm_and_matmul` builds the functions the lessons time against each other:
+Keras's LSTM, `ScratchLSTM` with the same weights, and one matrix product with
+the same FLOPs as the LSTM's products, all compiled with `tf.function`.
+
+Only `count_graph_flops` and `lstm_and_matmul` use TensorFlow, and import it
+when called: the GPU check (`benchmarks/gpu.py`) uses this module on Keras
+backends without it.
 """
 
 import dataclasses
@@ -107,6 +117,31 @@ def lstm_step_flops(batch, input_dim, units):
                      activations=ACTIVATIONS_PER_UNIT * batch * units)
 
 
+def input_projection_share(input_dim, units):
+    """The share of one step's product FLOPs spent on the input projection ``x_t W``.
+
+    The products are ``x_t W`` (``2 B D 4U`` FLOPs) and ``h_{t-1} R``
+    (``2 B U 4U``), so the share is ``D / (D + U)`` for any batch: one half
+    only when ``input_dim == units``.
+
+    Args:
+        input_dim, units: positive integers.
+
+    Returns:
+        A float in (0, 1).
+
+    Example:
+
+    >>> input_projection_share(input_dim=3, units=2)
+    0.6
+    >>> input_projection_share(128, 128), input_projection_share(256, 128)
+    (0.5, 0.6666666666666666)
+    """
+    input_dim = checks.positive_int("input_dim", input_dim)
+    units = checks.positive_int("units", units)
+    return matmul_flops(1, input_dim, 4 * units) / lstm_step_flops(1, input_dim, units).matmul
+
+
 def matmul_flops(m, k, n):
     """FLOPs of an ``(m, k) x (k, n)`` matrix product: ``2 * m * k * n``.
 
@@ -154,6 +189,58 @@ def count_graph_flops(fn, *input_signature):
         return int(tf.compat.v1.profiler.profile(graph, options=options).total_float_ops)
     finally:
         logger.setLevel(level)
+
+
+def lstm_and_matmul(batch, steps, input_dim, units, seed=0):
+    """Three forward passes to time against each other, compiled with `tf.function`.
+
+    ``"keras.layers.LSTM"`` and ``"ScratchLSTM"`` (the same weights, copied with
+    `ScratchLSTM.from_keras`) run over one random input ``(batch, steps,
+    input_dim)`` and return every step's ``h``; ``"matmul, same FLOPs"`` is one
+    product ``(batch * steps, input_dim + units) x (input_dim + units, 4 * units)``:
+    the FLOPs of the LSTM's products if all steps could run at once.
+
+    Args:
+        batch, steps, input_dim, units: positive integers.
+        seed: the seed of the random input and weights.
+
+    Returns:
+        dict, label -> function of no arguments returning a tensor.
+
+    Raises:
+        ValueError: if an argument is not a positive integer (seed: non-negative).
+
+    Example:
+
+    >>> fns = lstm_and_matmul(batch=2, steps=3, input_dim=4, units=5)
+    >>> {label: tuple(fn().shape) for label, fn in fns.items()}  # doctest: +NORMALIZE_WHITESPACE
+    {'keras.layers.LSTM': (2, 3, 5), 'ScratchLSTM': (2, 3, 5),
+     'matmul, same FLOPs': (6, 20)}
+    """
+    import keras
+    import tensorflow as tf
+
+    from tf_lstm.scratch_lstm import ScratchLSTM
+
+    batch = checks.positive_int("batch", batch)
+    steps = checks.positive_int("steps", steps)
+    input_dim = checks.positive_int("input_dim", input_dim)
+    units = checks.positive_int("units", units)
+    seed = checks.non_negative_int("seed", seed)
+    generator = tf.random.Generator.from_seed(seed)
+    x = generator.normal((batch, steps, input_dim))                     # (B, T, D)
+    keras_lstm = keras.layers.LSTM(units, return_sequences=True,
+                                   kernel_initializer=keras.initializers.GlorotUniform(seed),
+                                   recurrent_initializer=keras.initializers.Orthogonal(
+                                       seed=seed))
+    keras_lstm.build((None, None, input_dim))
+    scratch = ScratchLSTM.from_keras(keras_lstm)
+    rows = generator.normal((batch * steps, input_dim + units))         # (B*T, D+U)
+    weights = generator.normal((input_dim + units, 4 * units))          # (D+U, 4U)
+    return {"keras.layers.LSTM": tf.function(lambda: keras_lstm(x), autograph=False),
+            "ScratchLSTM": tf.function(lambda: scratch(x), autograph=False),
+            "matmul, same FLOPs": tf.function(lambda: tf.matmul(rows, weights),
+                                              autograph=False)}
 
 
 @dataclasses.dataclass(frozen=True)

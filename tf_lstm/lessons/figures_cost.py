@@ -12,13 +12,14 @@
 - `plot_cell_trace`: one unit's cell state over a string, next to the
   quantity it tracks.
 
-Each function only draws what it is given and returns the Figure; the
-caller passes the titles, which say what to notice in that run.
+Each function only draws what it is given and returns the Figure. Titles are
+short and name what is drawn (what to notice goes in the lesson's prose);
+legends sit outside the axes; models keep their colour (`style.color`).
 """
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib import patches
+from matplotlib import patches, ticker
 
 from tf_lstm.lessons import style
 
@@ -44,7 +45,24 @@ def _draw_timings(ax, x, curves):
                     capsize=3, label=label, color=style.color(label, None))
 
 
-def plot_time_scaling(steps, by_steps, units, by_units, title, units_flops=None):
+def _plain_log_ticks(axis):
+    """Tick labels of a log axis as plain numbers (0.2, 1, 5), minor ones at 2 and 5 only."""
+    def minor(value, _):
+        leading = value / 10 ** np.floor(np.log10(value))
+        return f"{value:g}" if round(leading) in (2, 5) else ""
+
+    axis.set_major_formatter(ticker.FuncFormatter(lambda value, _: f"{value:g}"))
+    axis.set_minor_formatter(ticker.FuncFormatter(minor))
+
+
+def _legend_below(ax, ncol=2):
+    """The axes' legend under its x label, off the data."""
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=ncol, fontsize=9,
+              frameon=False)
+
+
+def plot_time_scaling(steps, by_steps, units, by_units, title="LSTM forward time",
+                      units_flops=None):
     """Time against sequence length (left) and against units (right).
 
     Args:
@@ -52,7 +70,7 @@ def plot_time_scaling(steps, by_steps, units, by_units, title, units_flops=None)
         by_steps: dict, label -> one `tf_lstm.lessons.cost.Timing` per entry of `steps`.
         units: the layer sizes of the right panel.
         by_units: dict, label -> one `Timing` per entry of `units`.
-        title: the figure's title: what to notice.
+        title: the figure's title (short).
         units_flops: optional FLOPs of each entry of `units` (from
             `tf_lstm.lessons.cost.lstm_step_flops`); the right panel's guide is then
             "time ∝ FLOPs" instead of "time ∝ units²".
@@ -75,7 +93,7 @@ def plot_time_scaling(steps, by_steps, units, by_units, title, units_flops=None)
     _check_curves("by_steps", by_steps, len(steps))
     _check_curves("by_units", by_units, len(units))
     steps, units = np.asarray(steps, float), np.asarray(units, float)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.9))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.6))
     _draw_timings(left, steps, by_steps)
     first = np.array([t.median for t in next(iter(by_steps.values()))]) * 1e3
     line = np.linspace(0, steps.max(), 50)
@@ -85,7 +103,7 @@ def plot_time_scaling(steps, by_steps, units, by_units, title, units_flops=None)
     left.set_ylim(0, None)
     left.set_xlabel("sequence length T (steps)")
     left.set_ylabel("forward time (ms, median)")
-    left.set_title("Time against sequence length", fontsize=10)
+    left.set_title("against sequence length")
 
     _draw_timings(right, units, by_units)
     first = np.array([t.median for t in next(iter(by_units.values()))]) * 1e3
@@ -101,13 +119,15 @@ def plot_time_scaling(steps, by_steps, units, by_units, title, units_flops=None)
     right.set_xscale("log", base=2)
     right.set_yscale("log")
     right.set_xticks(units, [str(int(u)) for u in units])
+    right.xaxis.set_minor_locator(ticker.NullLocator())
+    _plain_log_ticks(right.yaxis)
     right.set_xlabel("units U")
-    right.set_ylabel("forward time (ms, median, log scale)")
-    right.set_title("Time against units", fontsize=10)
+    right.set_ylabel("forward time (ms, log scale)")
+    right.set_title("against units")
     for ax in (left, right):
         ax.grid(alpha=0.3, which="both")
-        ax.legend(fontsize=8)
-    fig.suptitle(title, fontsize=11)
+        _legend_below(ax)
+    fig.suptitle(title)
     fig.tight_layout()
     return fig
 
@@ -131,8 +151,9 @@ def plot_dependency(steps=4):
     Example:
 
     >>> fig = plot_dependency(3)
-    >>> fig.axes[0].get_title().startswith("Only the input projection")
-    True
+    >>> fig.axes[0].get_title()
+    'What can run in parallel over time'
+
     >>> plt.close(fig)
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or not 2 <= steps <= 8:
@@ -143,13 +164,12 @@ def plot_dependency(steps=4):
     width = 1.9 * steps + 1.6
     ax.set_xlim(-0.2, width)
     ax.set_ylim(-0.2, 3.9)
-    ax.set_title("Only the input projection runs in parallel over time: "
-                 "each h_t waits for h_{t-1}", fontsize=11)
+    ax.set_title("What can run in parallel over time")
 
     def box(x, y, w, h, text, color):
         ax.add_patch(patches.FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.04",
                                             facecolor=color, edgecolor="black"))
-        ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=9)
+        ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=10)
 
     def arrow(start, end, color="black"):
         ax.annotate("", xy=end, xytext=start, arrowprops=dict(
@@ -157,38 +177,40 @@ def plot_dependency(steps=4):
 
     band_x = 1.3
     ax.add_patch(patches.Rectangle((band_x - 0.15, 1.85), 1.9 * steps + 0.1, 1.0,
-                                   facecolor="#e6f2e6", edgecolor="green", ls="--"))
+                                   facecolor="#f0f0f0", edgecolor="black", ls="--"))
     ax.text(0.35, 2.35, "parallel:\none matrix\nproduct for\nall T steps", ha="center",
-            va="center", fontsize=9, color="green")
+            va="center", fontsize=10)
     box(-0.1, 0.35, 0.9, 0.6, "h_0, c_0", "#f2f2f2")
     previous = (0.8, 0.65)
     for t in range(1, steps + 1):
         x = band_x + 1.9 * (t - 1)
         box(x, 3.3, 1.4, 0.45, f"x_{t}", "#f2f2f2")
-        box(x, 2.0, 1.4, 0.7, f"x_{t} W + b", "#cfe8cf")
-        box(x, 0.3, 1.4, 0.7, f"step {t}:\n+ h_{t - 1} R, gates", "#f6d6d6")
+        box(x, 2.0, 1.4, 0.7, f"x_{t} W + b", "#ffffff")
+        box(x, 0.3, 1.4, 0.7, f"step {t}:\n+ h_{t - 1} R, gates", "#d6e4f2")
         arrow((x + 0.7, 3.3), (x + 0.7, 2.72))
         arrow((x + 0.7, 2.0), (x + 0.7, 1.02))
-        arrow(previous, (x - 0.02, 0.65), color="tab:red")
+        arrow(previous, (x - 0.02, 0.65), color=style.color("LSTM"))
         previous = (x + 1.42, 0.65)
     ax.text(previous[0] + 0.05, 0.65, "h_T", va="center", fontsize=10)
     ax.text(band_x + 1.9 * steps / 2 - 0.1, -0.1,
-            "the recurrence (red arrows): T steps one after another", ha="center",
-            fontsize=9, color="tab:red")
+            "the recurrence (blue arrows): T steps one after another", ha="center",
+            fontsize=10, color=style.color("LSTM"))
     fig.tight_layout()
     return fig
 
 
-def plot_overfitting(histories, title, loss_label="loss", best=None):
+def plot_overfitting(histories, title, loss_label="loss", best=None, color_of="LSTM"):
     """Training vs validation loss per epoch, one panel per run.
 
     Args:
         histories: dict, run label -> `History.history` dict with "loss" and
             "val_loss".
-        title: the figure's title: what to notice.
+        title: the figure's title (short).
         loss_label: the y axis label (the loss and its unit).
         best: optional dict, run label -> the epoch (1-based) whose weights
             the run kept (early stopping's restored epoch); marked in the panel.
+        color_of: the model all runs train (its `style.color`); training is
+            dashed, validation solid. One legend for all panels, below them.
 
     Returns:
         The matplotlib `Figure`.
@@ -210,27 +232,35 @@ def plot_overfitting(histories, title, loss_label="loss", best=None):
                          "History.history with 'loss' and 'val_loss'. "
                          f"Received: histories={histories!r:.80}")
     best = best or {}
-    fig, axes = plt.subplots(1, len(histories), figsize=(3.6 * len(histories), 3.6),
+    width = min(10.0, 3.0 * len(histories) + 0.6)
+    fig, axes = plt.subplots(1, len(histories), figsize=(width, 4.0),
                              sharey=True, squeeze=False)
     longest = max(len(h["loss"]) for h in histories.values())
+    color = style.color(color_of)
     for ax, (label, history) in zip(axes[0], histories.items()):
         epochs = np.arange(1, len(history["loss"]) + 1)
-        ax.plot(epochs, history["loss"], "-", label="training")
-        ax.plot(epochs, history["val_loss"], "-", label="validation")
+        ax.plot(epochs, history["loss"], "--", color=color, alpha=0.7, label="training")
+        ax.plot(epochs, history["val_loss"], "-", color=color, label="validation")
         lowest = int(np.argmin(history["val_loss"])) + 1
-        ax.axvline(lowest, color="grey", ls=":", label=f"lowest validation (epoch {lowest})")
+        ax.axvline(lowest, color="grey", ls=":", label="lowest validation")
         if label in best:
             ax.plot(best[label], history["val_loss"][best[label] - 1], "k*", ms=12,
-                    label=f"weights kept (epoch {best[label]})")
+                    label="weights kept")
         ax.set_yscale("log")
+        _plain_log_ticks(ax.yaxis)
         ax.set_xlim(0, longest + 1)
         ax.set_xlabel("epoch")
-        ax.set_title(label, fontsize=10)
+        ax.set_title(label)
         ax.grid(alpha=0.3, which="both")
-        ax.legend(fontsize=7)
     axes[0, 0].set_ylabel(loss_label)
-    fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
+    handles = {}
+    for ax in axes[0]:
+        for handle, text in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(text, handle)
+    fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    fig.legend(handles.values(), handles.keys(), loc="lower center", ncol=len(handles),
+               frameon=False)
     return fig
 
 
@@ -239,10 +269,10 @@ def plot_unit_correlations(correlations, title):
 
     Args:
         correlations: dict, quantity label -> `(units,)` array of r values.
-        title: the figure's title: what to notice.
+        title: the figure's title (short).
 
     Returns:
-        The matplotlib `Figure`.
+        The matplotlib `Figure`; the legend is above the axes, off the bars.
 
     Raises:
         ValueError: if `correlations` is empty or its arrays differ in length.
@@ -264,16 +294,19 @@ def plot_unit_correlations(correlations, title):
                          f"Received shapes: { {k: a.shape for k, a in arrays.items()} }")
     units = np.arange(next(iter(n_units))[0])
     width = 0.8 / len(arrays)
-    fig, ax = plt.subplots(figsize=(max(6, 0.45 * len(units) + 2), 3.4))
+    fig, ax = plt.subplots(figsize=(min(10, max(6, 0.45 * len(units) + 2)), 3.8))
+    shades = [style.color("LSTM"), "tab:gray", "black"]
     for k, (label, values) in enumerate(arrays.items()):
-        ax.bar(units + (k - (len(arrays) - 1) / 2) * width, values, width, label=label)
+        ax.bar(units + (k - (len(arrays) - 1) / 2) * width, values, width, label=label,
+               color=shades[k % len(shades)])
     ax.set_xticks(units)
     ax.set_ylim(0.0, 1.0)
     ax.set_xlabel("unit")
-    ax.set_ylabel("|Pearson r| of the cell state c")
+    ax.set_ylabel("|Pearson r| with c")
     ax.grid(alpha=0.3, axis="y")
-    ax.legend(fontsize=8)
-    ax.set_title(title, fontsize=11)
+    ax.set_title(title, pad=28)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(arrays), fontsize=9,
+              frameon=False)
     fig.tight_layout()
     return fig
 
@@ -286,10 +319,11 @@ def plot_cell_trace(tokens, cell, quantity, cell_label, quantity_label, title):
         cell: `(steps,)` cell state of the unit.
         quantity: `(steps,)` the known quantity (e.g. bracket depth).
         cell_label, quantity_label: the y axis labels.
-        title: the figure's title: what to notice.
+        title: the figure's title (short).
 
     Returns:
-        The matplotlib `Figure`.
+        The matplotlib `Figure`: the cell state in the LSTM's colour above, the
+        quantity in black below, one x tick per token.
 
     Raises:
         ValueError: if `tokens`, `cell` and `quantity` differ in length.
@@ -307,17 +341,17 @@ def plot_cell_trace(tokens, cell, quantity, cell_label, quantity_label, title):
                          f"per step. Received lengths {len(tokens)}, {cell.shape}, "
                          f"{quantity.shape}")
     steps = np.arange(len(tokens))
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(max(6, 0.28 * len(tokens) + 2), 4.2),
-                                      sharex=True)
-    top.plot(steps, cell, "o-", color="tab:red")
+    fig, (top, bottom) = plt.subplots(
+        2, 1, figsize=(min(10, max(6, 0.3 * len(tokens) + 2)), 4.2), sharex=True)
+    top.plot(steps, cell, "o-", color=style.color("LSTM"))
     top.axhline(0, color="grey", lw=0.8)
     top.set_ylabel(cell_label)
-    bottom.step(steps, quantity, where="mid", color="tab:blue")
+    bottom.step(steps, quantity, where="mid", color="black")
     bottom.set_ylabel(quantity_label)
     bottom.set_xticks(steps, list(tokens))
     bottom.set_xlabel("character of the input string")
     for ax in (top, bottom):
         ax.grid(alpha=0.3)
-    top.set_title(title, fontsize=11)
+    top.set_title(title)
     fig.tight_layout()
     return fig
