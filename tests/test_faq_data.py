@@ -29,3 +29,12 @@ def test_generators_are_seeded_and_consistent():
 def test_generators_validate_arguments(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_brackets_labels_say_whether_the_brackets_balance():
+    texts, labels = faq_data.brackets(40, max_length=10, seed=0)
+    assert all(faq_data._balanced(t) == bool(b) for t, b in zip(texts, labels))
+    assert all(2 <= sum(c in "()" for c in t) <= 10 for t in texts)
+    assert labels.sum() == 20
+    with pytest.raises(ValueError, match="Argument `max_length`"):
+        faq_data.brackets(5, max_length=1)

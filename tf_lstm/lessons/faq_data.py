@@ -4,7 +4,8 @@ Each generator has a private `numpy.random.default_rng(seed)`, so it never
 touches the global random state:
 
 - `zero_step_counting`: sequences with real all-zero steps (a zero is not padding);
-- `noisy_sine`: forecasting, optionally with missing values (NaN).
+- `noisy_sine`: forecasting, optionally with missing values (NaN);
+- `brackets`: are a string's brackets balanced? (07_challenges finds a counting cell).
 """
 
 import numbers
@@ -112,3 +113,70 @@ def noisy_sine(n, steps=40, noise=0.1, missing=0.0, seed=0):
     x = clean[:, :steps] + noise * rng.normal(size=(n, steps))     # (n, steps)
     x[rng.uniform(size=x.shape) < missing] = np.nan
     return x[..., None].astype(np.float32), clean[:, steps:].astype(np.float32)
+
+
+def _balanced(text):
+    depth = 0
+    for char in text:
+        depth += (char == "(") - (char == ")")
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def brackets(n, max_length=20, letters="ab", seed=0):
+    """A text task: are the brackets of a string balanced (1) or not (0)?
+
+    Positives are random balanced strings of 2 to `max_length` brackets with
+    letters sprinkled in; negatives are a positive with one bracket flipped
+    (the count no longer ends at 0) or a "(" and a later ")" swapped (it ends
+    at 0 but dips below). Half of each.
+
+    Args:
+        n: positive int, number of strings.
+        max_length: int >= 2, the most brackets in a string.
+        letters: the letters sprinkled between brackets ("" for none).
+        seed: non-negative int.
+
+    Returns:
+        `(texts, y)`: a list of `n` strings and int32 `(n,)`.
+
+    Raises:
+        ValueError: on a non-positive `n`, `max_length` < 2 or a negative seed.
+
+    Example:
+
+    >>> texts, y = brackets(4, max_length=8, seed=0)
+    >>> all(_balanced(t) == bool(label) for t, label in zip(texts, y))
+    True
+    """
+    n, max_length = checks.positive_int("n", n), checks.positive_int("max_length", max_length)
+    if max_length < 2:
+        raise ValueError(f"Argument `max_length` must be >= 2. Received: max_length={max_length}")
+    rng, texts = _rng(seed), []
+    y = (np.arange(n) % 2).astype(np.int32)[rng.permutation(n)]
+    for label in y:
+        while True:
+            pairs = int(rng.integers(1, max_length // 2 + 1))
+            chars, depth, opens = [], 0, pairs
+            while opens or depth:                       # a random balanced string
+                if opens and (depth == 0 or rng.uniform() < 0.5):
+                    chars, depth, opens = chars + ["("], depth + 1, opens - 1
+                else:
+                    chars, depth = chars + [")"], depth - 1
+            if not label:
+                if rng.uniform() < 0.5:
+                    k = int(rng.integers(len(chars)))
+                    chars[k] = "(" if chars[k] == ")" else ")"
+                else:
+                    i, j = sorted(rng.choice(len(chars), size=2, replace=False))
+                    chars[i], chars[j] = chars[j], chars[i]
+            text = "".join(c if rng.uniform() < 0.7 or not letters else c + rng.choice(
+                list(letters)) for c in chars)
+            if _balanced(text) == bool(label):
+                texts.append(text)
+                break
+    return texts, y
+
+
+SHAPES = ("plus", "cross", "square")
