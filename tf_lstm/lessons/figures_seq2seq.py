@@ -25,8 +25,8 @@ def _words(name, value):
     return list(value)
 
 
-def _unrolled(ax, inputs, outputs, fed_back, title):
-    """One unrolled decoder: inputs below, LSTM boxes, outputs above."""
+def _unrolled(ax, inputs, outputs, reference, fed_back, title):
+    """One unrolled decoder: inputs below, LSTM boxes, outputs above (wrong ones red)."""
     steps = len(outputs)
     for t in range(steps):
         ax.add_patch(plt.Rectangle((t - 0.35, 0.75), 0.7, 0.5, facecolor="white",
@@ -34,7 +34,8 @@ def _unrolled(ax, inputs, outputs, fed_back, title):
         ax.text(t, 1.0, "LSTM", ha="center", va="center", fontsize=10)
         ax.text(t, 0.0, inputs[t], ha="center", va="center", fontsize=11,
                 color=style.color("greedy") if fed_back and t else "black")
-        ax.text(t, 2.0, outputs[t], ha="center", va="center", fontsize=11)
+        ax.text(t, 2.0, outputs[t], ha="center", va="center", fontsize=11,
+                color="black" if outputs[t] == reference[t] else "firebrick")
         ax.annotate("", (t, 0.72), (t, 0.2), arrowprops={"arrowstyle": "->"})
         ax.annotate("", (t, 1.8), (t, 1.28), arrowprops={"arrowstyle": "->"})
         if t + 1 < steps:
@@ -56,6 +57,9 @@ def _unrolled(ax, inputs, outputs, fed_back, title):
 
 def plot_teacher_forcing(reference, predictions):
     """The decoder in training (teacher forcing) and in inference, side by side.
+
+    Predictions that differ from the reference are drawn in red; the inputs
+    inference feeds back, in the greedy decoder's colour.
 
     Args:
         reference: the reference translation, a list of words ending with [END].
@@ -81,9 +85,9 @@ def plot_teacher_forcing(reference, predictions):
         raise ValueError("Arguments `reference` and `predictions` must have the same "
                          f"length. Received: {len(reference)} and {len(predictions)} words")
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.2), sharey=True)
-    _unrolled(axes[0], [START] + reference[:-1], predictions, False,
+    _unrolled(axes[0], [START] + reference[:-1], predictions, reference, False,
               "training: teacher forcing")
-    _unrolled(axes[1], [START] + predictions[:-1], predictions, True,
+    _unrolled(axes[1], [START] + predictions[:-1], predictions, reference, True,
               "inference: its own predictions")
     fig.tight_layout()
     return fig

@@ -114,7 +114,7 @@ def attention_saturation(units, source_steps=10, trials=500, scale=True, seed=0)
     W = rng.uniform(-limit, limit, size=(units, units))
     query = rng.standard_normal((trials, units))                 # (trials, units)
     memory = rng.standard_normal((trials, steps, units))         # (trials, steps, units)
-    scores = np.einsum("tu,uv,tsv->ts", query, W, memory)        # (trials, steps)
+    scores = np.einsum("tv,tsv->ts", query @ W, memory)          # (trials, steps)
     if checks.boolean("scale", scale):
         scores = scores / math.sqrt(units)
     shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
