@@ -1,4 +1,4 @@
-"""What only the notebooks use: measurements, toy tasks and figures (§2, §5, §6).
+"""What only the notebooks use: measurements, toy tasks and figures (§1–§6).
 
     gradients         gradient flow through time (SimpleRNN vs LSTM), one clipped update (§2)
     adding_problem    the adding problem (Hochreiter & Schmidhuber 1997) and its training (§2)

@@ -26,7 +26,7 @@ import numbers
 import numpy as np
 
 from tf_lstm import checks
-from tf_lstm.translation.decode import check_length_penalty
+from tf_lstm.translation.decode import check_length_penalty, gnmt_length_penalty
 
 END = "<end>"
 
@@ -151,8 +151,9 @@ def _checked_table(table):
 def length_penalty(length, alpha):
     """GNMT's length penalty ``lp(L) = ((5 + L) / 6) ** alpha`` (Wu et al., 2016).
 
-    The formula `tf_lstm.translation.decode.beam_search` ranks its final
-    hypotheses with (score = log P / lp(L)), for one length.
+    `tf_lstm.translation.decode.gnmt_length_penalty`, the formula `beam_search`
+    ranks its final hypotheses with (score = log P / lp(L)), with its
+    arguments checked, for one length.
 
     Args:
         length: positive int, tokens generated, the end token included.
@@ -171,7 +172,7 @@ def length_penalty(length, alpha):
     (1.0, 2.0)
     """
     length = checks.positive_int("length", length)
-    return ((5.0 + length) / 6.0) ** check_length_penalty(alpha)
+    return gnmt_length_penalty(length, check_length_penalty(alpha))
 
 
 def brute_force_sentences(table, alpha=0.0):

@@ -88,6 +88,27 @@ def check_length_penalty(length_penalty):
     return float(length_penalty)
 
 
+def gnmt_length_penalty(length, alpha):
+    """GNMT's length penalty ``lp(L) = ((5 + L) / 6) ** alpha`` (Wu et al., 2016).
+
+    `beam_search` ranks its final hypotheses by ``log P / lp(L)``.
+
+    Args:
+        length: L, the tokens generated (end token included): a number, a
+            NumPy array or a float tensor.
+        alpha: the exponent (`beam_search`'s `length_penalty`), already checked.
+
+    Returns:
+        lp(L), of the type of `length`.
+
+    Example:
+
+    >>> gnmt_length_penalty(1, 0.6), round(gnmt_length_penalty(7, 1.0), 3)
+    (1.0, 2.0)
+    """
+    return ((5.0 + length) / 6.0) ** alpha
+
+
 def _end_allowed(t, min_length, end_id, vocab):
     """`(vocab,)` bool: False at `end_id` while `t < min_length` (see module docstring)."""
     is_end = tf.equal(tf.range(vocab), end_id)                   # (vocab,)
@@ -286,7 +307,7 @@ def beam_search(step_fn, initial_state, start_id, end_id, max_length,
     )
     *_, log_probs, _, lengths, history = tf.while_loop(
         alive, step, loop_vars, maximum_iterations=max_length)
-    penalty = ((5.0 + tf.cast(lengths, tf.float32)) / 6.0) ** length_penalty  # (batch, beam)
+    penalty = gnmt_length_penalty(tf.cast(lengths, tf.float32), length_penalty)  # (batch, beam)
     scores = log_probs / penalty                                  # (batch, beam)
     best = tf.argmax(scores, axis=-1, output_type=tf.int32)       # (batch,)
     return (tf.gather(history, best, batch_dims=1),               # (batch, max_length)
