@@ -79,6 +79,37 @@ def test_fit_adding_problem_records_its_history():
         assert run.history["loss"].shape == (2,)
         assert run.history["test_mse"].shape == (2,)
         assert run.history["gradient_norm"].shape == (4,)  # 2 epochs x 2 updates
+        tensor_norms = run.history["tensor_gradient_norms"]
+        assert tensor_norms.shape == (4, len(run.model.trainable_variables))
+        np.testing.assert_allclose(np.sqrt((tensor_norms ** 2).sum(axis=1)),
+                                   run.history["gradient_norm"], rtol=1e-5)
         assert run.test_mse == run.history["test_mse"][-1]
     with pytest.raises(TypeError, match="Argument `config` must be an AddingConfig"):
         adding_problem.fit_adding_problem("LSTM", 6, config={"units": 4})
+
+
+def test_clipped_fraction_counts_tensors_not_the_global_norm():
+    # Five tensors of norm 0.9: global norm 2.0 > 1, yet clipnorm=1 clips none.
+    history = {"tensor_gradient_norms": np.array([[0.9] * 5, [0.9, 0.9, 1.2, 0.1, 0.1],
+                                                  [3.0, 2.0, 0.1, 0.1, 0.1], [0.1] * 5])}
+    assert np.sqrt(5 * 0.9 ** 2) > 1.0
+    any_tensor, per_tensor = adding_problem.clipped_fraction(history, 1.0)
+    assert any_tensor == 0.5
+    np.testing.assert_allclose(per_tensor, [0.25, 0.25, 0.25, 0, 0])
+    with pytest.raises(ValueError, match="Received: clipnorm=0"):
+        adding_problem.clipped_fraction(history, 0)
+    with pytest.raises(ValueError, match="'tensor_gradient_norms'"):
+        adding_problem.clipped_fraction({"gradient_norm": [1.0]}, 1.0)
+
+
+def test_plateau_updates_reads_the_curve():
+    history = {"test_mse": [0.17, 0.168, 0.165, 0.12, 0.02, 0.001]}
+    assert adding_problem.plateau_updates(history, 100) == 400   # 0.02 < 1/12 at epoch 5
+    assert adding_problem.plateau_updates(history, 100, level=0.13) == 300
+    assert adding_problem.plateau_updates(history, 100, level=0.01) == 500
+    assert adding_problem.plateau_updates({"test_mse": [0.05]}, 10) == 0
+    assert adding_problem.plateau_updates({"test_mse": [0.2, 0.17]}, 10) is None
+    with pytest.raises(ValueError, match="Received: updates_per_epoch=0"):
+        adding_problem.plateau_updates(history, 0)
+    with pytest.raises(ValueError, match="Received: level=-1"):
+        adding_problem.plateau_updates(history, 10, level=-1)

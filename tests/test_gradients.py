@@ -81,6 +81,49 @@ def test_lstm_decay_at_init_is_set_by_the_forget_bias():
     assert np.all(lstm_open > 0.97), lstm_open
 
 
+def test_which_fresh_cell_decays_faster_depends_on_the_input_scale():
+    # The adding problem's inputs (values in [0, 1), sparse markers) at scale 1:
+    # the fresh LSTM decays faster; at scale 10 the SimpleRNN's tanh units
+    # saturate and it decays faster. 3 seeds each.
+    x, _ = adding_problem(16, 40, seed=1)
+    for seed in range(3):
+        rnn_small, lstm_small = (gradients.decay_at_init(kind, 32, x, seed=seed)
+                                 for kind in gradients.KINDS)
+        rnn_large, lstm_large = (gradients.decay_at_init(kind, 32, 10 * x, seed=seed)
+                                 for kind in gradients.KINDS)
+        assert lstm_small < rnn_small, (seed, lstm_small, rnn_small)
+        assert rnn_large < lstm_large, (seed, rnn_large, lstm_large)
+        assert rnn_large < rnn_small - 0.1  # the SimpleRNN's rate moves with the scale
+        assert abs(lstm_large - lstm_small) < 0.05  # the LSTM's barely
+
+
+def test_clipnorm_clips_each_tensor_and_global_clipnorm_the_whole_gradient():
+    # The error this guards against: reading the *global* norm against `clipnorm`.
+    # clipnorm=c scales tensor k by min(1, c / ||g_k||), global_clipnorm=c every
+    # tensor by min(1, c / ||g||). With SGD the step of tensor k shows which.
+    model = gradients.recurrent_model(gradients.recurrent_layer("LSTM", 4, seed=0), 2)
+    x, y = adding_problem(8, 12, seed=0)
+    y = y * 30.0                                                   # large gradients
+    lr = 0.01
+    raw = gradients.gradient_step(model, x, y, learning_rate=lr)
+    norms = raw.tensor_gradient_norms
+    assert raw.gradient_norm == pytest.approx(np.sqrt(np.sum(norms ** 2)), rel=1e-5)
+    np.testing.assert_allclose(raw.tensor_update_norms, lr * norms, rtol=1e-4)
+    c = float(np.median(norms))               # some tensors above c, some below
+    assert (norms > c).any() and (norms < c).any() and raw.gradient_norm > c
+    per_tensor = gradients.gradient_step(model, x, y, learning_rate=lr, clipnorm=c)
+    np.testing.assert_allclose(per_tensor.tensor_update_norms, lr * np.minimum(norms, c),
+                               rtol=1e-4)
+    whole = gradients.gradient_step(model, x, y, learning_rate=lr, global_clipnorm=c)
+    np.testing.assert_allclose(whole.tensor_update_norms, lr * norms * c / raw.gradient_norm,
+                               rtol=1e-4)
+    # A global norm above c does not mean clipnorm clipped every tensor: those below
+    # c moved by their full gradient.
+    below = norms < c
+    np.testing.assert_allclose(per_tensor.tensor_update_norms[below], lr * norms[below],
+                               rtol=1e-4)
+
+
 def test_clipping_bounds_the_update():
     rnn = gradients.recurrent_layer("SimpleRNN", 8, seed=0, activation=None,
                                     recurrent_gain=1.3)
@@ -123,6 +166,8 @@ def test_clipping_bounds_the_update():
      "Argument `norms` must be non-negative"),
     (lambda: gradients.decay_per_step(np.array([0.0, 0.0, 1.0])),
      "at least two positive entries"),
+    (lambda: gradients.decay_at_init("GRU", 4, np.ones((2, 5, 2), "float32")),
+     "Argument `kind` must be one of"),
 ])
 def test_errors_name_the_argument(call, message):
     with pytest.raises((ValueError, TypeError), match=message.replace("(", r"\(")):

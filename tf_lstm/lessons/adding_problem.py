@@ -156,8 +156,12 @@ Fields:
     model: the trained `keras.Model` (inputs -> recurrent layer -> Dense(1)).
     layer: its recurrent layer.
     history: dict of NumPy arrays: "loss" (training MSE per epoch), "test_mse"
-        (per epoch, after it), "gradient_norm" (global norm of every update's
-        raw gradient, before clipping), "seconds" (wall time per epoch).
+        (per epoch, after it), "gradient_norm" `(updates,)` (global norm of
+        every update's raw gradient, before clipping: what ``global_clipnorm``
+        would compare), "tensor_gradient_norms" `(updates, tensors)` (each
+        weight tensor's raw gradient norm: what ``clipnorm`` compares, tensor
+        by tensor, in the order of `model.trainable_variables`), "seconds"
+        (wall time per epoch).
     test_mse: the final test mean squared error (a float).
 """
 
@@ -197,24 +201,27 @@ def fit_adding_problem(kind, steps, config=None, verbose=False):
         with tf.GradientTape() as tape:
             loss = tf.reduce_mean(tf.square(model(x, training=True) - y))
         grads = tape.gradient(loss, weights)
-        optimizer.apply(grads, weights)  # clips to config.clipnorm first
-        return loss, tf.linalg.global_norm(grads)
+        optimizer.apply(grads, weights)  # clips each tensor to config.clipnorm first
+        tensor_norms = tf.stack([tf.norm(g) for g in grads])     # (tensors,)
+        return loss, tf.linalg.global_norm(grads), tensor_norms
 
     @tf.function
     def test_mse_now():
         return tf.reduce_mean(tf.square(model(x_test) - y_test))
 
     order = np.random.default_rng(config.seed)
-    history = {"loss": [], "test_mse": [], "gradient_norm": [], "seconds": []}
+    history = {"loss": [], "test_mse": [], "gradient_norm": [], "tensor_gradient_norms": [],
+               "seconds": []}
     for epoch in range(config.epochs):
         start = time.perf_counter()
         permutation = order.permutation(config.n_train)
         losses = []
         for first in range(0, config.n_train - config.batch_size + 1, config.batch_size):
             batch = permutation[first:first + config.batch_size]
-            loss, norm = train_step(x_train[batch], y_train[batch])
+            loss, norm, tensor_norms = train_step(x_train[batch], y_train[batch])
             losses.append(float(loss))
             history["gradient_norm"].append(float(norm))
+            history["tensor_gradient_norms"].append(tensor_norms.numpy())
         history["loss"].append(float(np.mean(losses)))
         history["test_mse"].append(float(test_mse_now()))
         history["seconds"].append(time.perf_counter() - start)
@@ -223,3 +230,86 @@ def fit_adding_problem(kind, steps, config=None, verbose=False):
                   f"  test {history['test_mse'][-1]:.4f}", flush=True)
     history = {key: np.asarray(value) for key, value in history.items()}
     return AddingRun(model, layer, history, float(history["test_mse"][-1]))
+
+
+def _history(history, key):
+    if not isinstance(history, dict) or key not in history:
+        raise ValueError(f"Argument `history` must be the history dict of an AddingRun, "
+                         f"with a {key!r} entry. Received: history={history!r:.80}")
+    return np.asarray(history[key], dtype=float)
+
+
+def clipped_fraction(history, clipnorm):
+    """The fraction of updates that Keras's per-tensor ``clipnorm`` clipped.
+
+    ``clipnorm=c`` clips each weight tensor's gradient whose own norm is
+    above `c` (`tf.clip_by_norm` per variable). An update is counted as
+    clipped when at least one tensor was; comparing the *global* norm with
+    `c` instead would count updates in which no tensor was touched (the
+    global norm of 5 tensors each of norm 0.9 is 2.0).
+
+    Args:
+        history: the `history` dict of an `AddingRun` (its
+            "tensor_gradient_norms", `(updates, tensors)`).
+        clipnorm: the positive threshold the optimizer used.
+
+    Returns:
+        A tuple `(any_tensor, per_tensor)`: the fraction of updates in which
+        at least one tensor was clipped (a float), and for each tensor the
+        fraction of updates in which it was (a float64 array `(tensors,)`).
+
+    Raises:
+        ValueError: if `history` has no per-tensor norms, or `clipnorm` is
+            not a positive number.
+
+    Example:
+
+    >>> history = {"tensor_gradient_norms": [[0.9, 0.9, 0.9, 0.9], [1.5, 0.1, 0.1, 0.1]]}
+    >>> any_tensor, per_tensor = clipped_fraction(history, 1.0)
+    >>> any_tensor, per_tensor.tolist()
+    (0.5, [0.5, 0.0, 0.0, 0.0])
+    """
+    norms = _history(history, "tensor_gradient_norms")
+    if norms.ndim != 2 or not norms.size:
+        raise ValueError("Argument `history` must have non-empty 'tensor_gradient_norms' of "
+                         f"shape (updates, tensors). Received: shape {norms.shape}")
+    if isinstance(clipnorm, bool) or not isinstance(clipnorm, numbers.Real) or not clipnorm > 0:
+        raise ValueError(f"Argument `clipnorm` must be a positive number. "
+                         f"Received: clipnorm={clipnorm!r}")
+    clipped = norms > clipnorm                                   # (updates, tensors)
+    return float(np.mean(clipped.any(axis=1))), clipped.mean(axis=0)
+
+
+def plateau_updates(history, updates_per_epoch, level=ADDING_PROBLEM_BASELINE_MSE / 2):
+    """How many updates a run's test error stayed on the baseline plateau.
+
+    Read from the curve: the number of updates done at the end of the first
+    epoch whose test error is below `level` (by default half the
+    mean-prediction error, 1/12), minus one epoch: the plateau lasted at
+    least that long, and the drop came within the next epoch. The resolution
+    is one epoch.
+
+    Args:
+        history: the `history` dict of an `AddingRun` (its "test_mse").
+        updates_per_epoch: positive integer.
+        level: positive float, the error below which the run has left the plateau.
+
+    Returns:
+        An integer number of updates, or None if the error never got below `level`.
+
+    Raises:
+        ValueError: on a history without "test_mse", or a bad count or level.
+
+    Example:
+
+    >>> plateau_updates({"test_mse": [0.17, 0.16, 0.05, 0.001]}, 100)
+    200
+    >>> plateau_updates({"test_mse": [0.17, 0.16]}, 100) is None
+    True
+    """
+    mse = _history(history, "test_mse")
+    checks.positive_int("updates_per_epoch", updates_per_epoch)
+    if isinstance(level, bool) or not isinstance(level, numbers.Real) or not level > 0:
+        raise ValueError(f"Argument `level` must be a positive number. Received: level={level!r}")
+    below = np.flatnonzero(mse < level)
+    return None if not below.size else int(below[0]) * updates_per_epoch

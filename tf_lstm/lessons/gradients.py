@@ -9,11 +9,16 @@ vanishing-gradient problem of RNNs. This module measures how much is true:
   ``T - t`` on a log scale, a vanishing gradient is a straight line going down.
 - `recurrent_layer` and `recurrent_model` build a `SimpleRNN` and an `LSTM`
   that differ only in the cell: same units, same initializers, same seed.
+- `decay_at_init` measures the decay rate of a freshly initialised layer on
+  given inputs. Which fresh cell decays faster depends on the input scale:
+  the SimpleRNN's per-step factor contains ``tanh'``, which shrinks as larger
+  inputs saturate its units, while the LSTM's cell path is scaled by its
+  forget gate, near ``sigmoid(1) = 0.73`` whatever the input.
 - `gradient_step` shows what clipping does to one update: the gradient's
-  global norm, and the size of the step an optimizer takes with and without
-  clipping (Keras's ``global_clipnorm`` is `tf.clip_by_global_norm`, which
-  rescales the whole gradient and keeps its direction; ``clipnorm`` clips
-  each weight tensor separately).
+  global norm and each weight tensor's norm, and the size of the step an
+  optimizer takes with and without clipping (Keras's ``global_clipnorm`` is
+  `tf.clip_by_global_norm`, which rescales the whole gradient and keeps its
+  direction; ``clipnorm`` clips each weight tensor separately).
 
 What the measurements show (see notebooks/02_rnn_vs_lstm.ipynb): the LSTM's
 gradient decays far more slowly with distance than the SimpleRNN's, because
@@ -35,14 +40,20 @@ from tf_lstm import checks
 KINDS = ("SimpleRNN", "LSTM")
 
 GradientStep = collections.namedtuple(
-    "GradientStep", ["gradient_norm", "update_norm", "loss_before", "loss_after"])
+    "GradientStep", ["gradient_norm", "update_norm", "loss_before", "loss_after",
+                     "tensor_gradient_norms", "tensor_update_norms"])
 GradientStep.__doc__ = """What one optimizer step did, by name.
 
 Fields:
-    gradient_norm: global L2 norm of the loss gradient over all weights.
+    gradient_norm: global L2 norm of the loss gradient over all weights
+        (what ``global_clipnorm`` compares with its threshold).
     update_norm: global L2 norm of the change in the weights.
     loss_before: the loss on the batch before the step.
     loss_after: the loss on the same batch after it (inf or nan if it blew up).
+    tensor_gradient_norms: float64 array `(tensors,)`, the gradient's norm
+        for each weight tensor (what ``clipnorm`` compares with its threshold),
+        in the order of `model.trainable_variables`.
+    tensor_update_norms: float64 array `(tensors,)`, each tensor's change.
 """
 
 
@@ -255,6 +266,40 @@ def decay_per_step(norms, skip=1):
     return float(np.exp(slope))
 
 
+def decay_at_init(kind, units, inputs, seed=0, **kwargs):
+    """The decay rate per step of a freshly initialised layer's gradient on `inputs`.
+
+    Builds `recurrent_layer(kind, units, seed, **kwargs)` and returns
+    `decay_per_step(gradient_norms_through_time(layer, inputs))`. The rate
+    depends on the inputs, not only on the cell: scaling the inputs up
+    saturates a SimpleRNN's tanh units (``tanh' = 1 - h²`` shrinks, and so
+    does its rate), while a fresh LSTM's rate stays near its forget gate's
+    ``sigmoid(1) ≈ 0.73`` plus what flows through `h`. So with small inputs a
+    fresh LSTM's gradient decays faster than a fresh SimpleRNN's, with large
+    ones slower.
+
+    Args:
+        kind: `"SimpleRNN"` or `"LSTM"`.
+        units: positive integer, the size of the hidden state.
+        inputs: float array `(batch, steps, features)`, steps >= 3.
+        seed: non-negative integer for the initializers.
+        **kwargs: passed to `recurrent_layer` (`forget_bias`, `activation`, ...).
+
+    Returns:
+        A float, the fitted factor per step (below 1: the gradient vanishes).
+
+    Example:
+
+    >>> x = np.random.default_rng(0).uniform(size=(8, 30, 2)).astype("float32")
+    >>> small = decay_at_init("SimpleRNN", 16, x)
+    >>> large = decay_at_init("SimpleRNN", 16, 10 * x)
+    >>> bool(large < small < 1)
+    True
+    """
+    layer = recurrent_layer(kind, units, seed=seed, **kwargs)
+    return decay_per_step(gradient_norms_through_time(layer, inputs))
+
+
 def gradient_step(model, x, y, learning_rate=0.01, clipnorm=None, global_clipnorm=None):
     """Take one SGD step on `(x, y)` with mean squared error, then undo it.
 
@@ -278,7 +323,23 @@ def gradient_step(model, x, y, learning_rate=0.01, clipnorm=None, global_clipnor
         global_clipnorm: None, or a positive number passed to it.
 
     Returns:
-        A `GradientStep(gradient_norm, update_norm, loss_before, loss_after)`.
+        A `GradientStep(gradient_norm, update_norm, loss_before, loss_after,
+        tensor_gradient_norms, tensor_update_norms)`. With SGD, tensor k moves
+        by ``learning_rate * tensor_gradient_norms[k]`` scaled by
+        ``min(1, clipnorm / tensor_gradient_norms[k])`` under `clipnorm`, and by
+        ``min(1, global_clipnorm / gradient_norm)`` under `global_clipnorm`.
+
+    Raises:
+        TypeError: if `model` is not a `keras.Model`.
+        ValueError: if a rate or threshold is not a positive number.
+
+    Example:
+
+    >>> model = recurrent_model(recurrent_layer("LSTM", 2), input_dim=2)
+    >>> x, y = np.ones((4, 3, 2), "float32"), np.full((4, 1), 100.0, "float32")
+    >>> step = gradient_step(model, x, y, learning_rate=0.1, global_clipnorm=1.0)
+    >>> round(step.update_norm, 4), step.tensor_gradient_norms.shape
+    (0.1, (5,))
     """
     if not isinstance(model, keras.Model):
         raise TypeError(f"Argument `model` must be a keras.Model. Received: model={model!r:.80}")
@@ -299,12 +360,15 @@ def gradient_step(model, x, y, learning_rate=0.01, clipnorm=None, global_clipnor
         loss_before = loss_now()
     grads = tape.gradient(loss_before, weights)
     gradient_norm = float(tf.linalg.global_norm(grads))
+    tensor_gradient_norms = np.array([float(tf.norm(g)) for g in grads])  # (tensors,)
     optimizer = keras.optimizers.SGD(learning_rate, clipnorm=clipnorm,
                                      global_clipnorm=global_clipnorm)
     optimizer.apply(grads, weights)
-    update_norm = float(np.sqrt(sum(np.sum((w.numpy() - s) ** 2)
-                                    for w, s in zip(weights, saved))))
+    tensor_update_norms = np.array([np.sqrt(np.sum((w.numpy() - s) ** 2))
+                                    for w, s in zip(weights, saved)])  # (tensors,)
+    update_norm = float(np.sqrt(np.sum(tensor_update_norms ** 2)))
     loss_after = float(loss_now())
     for w, s in zip(weights, saved):
         w.assign(s)
-    return GradientStep(gradient_norm, update_norm, float(loss_before), loss_after)
+    return GradientStep(gradient_norm, update_norm, float(loss_before), loss_after,
+                        tensor_gradient_norms, tensor_update_norms)
