@@ -115,6 +115,8 @@ def test_log_probability_is_the_score_beam_search_ranks_by(translator, tiny_spli
     raw = translator.log_probability(english, references)
     assert raw.shape == (6,) and np.all(raw <= 0)
     assert translator.log_probability([], []).shape == (0,)
+    np.testing.assert_allclose(translator.log_probability(english, references, batch_size=4), raw,
+                               rtol=1e-5)
 
 
 def test_log_probability_of_an_unwritable_sentence_is_minus_infinity(translator):
@@ -134,3 +136,5 @@ def test_log_probability_refuses_bad_arguments(translator, english, french, erro
         translator.log_probability(english, french)
     with pytest.raises(ValueError, match="length_penalty"):
         translator.log_probability(["He slept."], ["Il a dormi."], length_penalty=-1)
+    with pytest.raises(ValueError, match="batch_size"):
+        translator.log_probability(["He slept."], ["Il a dormi."], batch_size=0)

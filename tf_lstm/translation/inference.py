@@ -174,7 +174,7 @@ class StringTranslator(tf.Module):
             results += [t.decode("utf-8") for t in out.numpy()]
         return results
 
-    def log_probability(self, english, french, length_penalty=0.0):
+    def log_probability(self, english, french, length_penalty=0.0, batch_size=128):
         """The model's score of given French translations (teacher-forced).
 
         The decoder reads each French sentence as the reference during
@@ -196,6 +196,8 @@ class StringTranslator(tf.Module):
             english: a list of English strings (as `translate` takes them).
             french: a list of as many French strings, the translations to score.
             length_penalty: non-negative number, the GNMT length-penalty exponent.
+            batch_size: positive int, sentences scored together (the logits of a
+                batch, `(batch, T, vocab)`, are held in memory at once).
 
         Returns:
             float64 array `(len(english),)`, each <= 0; ``-inf`` for a French
@@ -204,8 +206,8 @@ class StringTranslator(tf.Module):
 
         Raises:
             TypeError: if `english` or `french` is not a list of str.
-            ValueError: if they differ in length, or `length_penalty` is not
-                a non-negative finite number.
+            ValueError: if they differ in length, `length_penalty` is not a
+                non-negative finite number, or `batch_size` not a positive integer.
 
         Example:
 
@@ -217,12 +219,18 @@ class StringTranslator(tf.Module):
             raise ValueError("Arguments `english` and `french` must have the same length. "
                              f"Received lengths {len(english)} and {len(french)}")
         length_penalty = decode.check_length_penalty(length_penalty)
-        if not english:
-            return np.zeros(0)
+        checks.positive_int("batch_size", batch_size)
+        vectorizer = make_vectorizer(self.model.target_vocabulary)
+        scores = [self._log_probability(english[i:i + batch_size], french[i:i + batch_size],
+                                        vectorizer, length_penalty)
+                  for i in range(0, len(english), batch_size)]
+        return np.concatenate(scores) if scores else np.zeros(0)
+
+    def _log_probability(self, english, french, vectorizer, length_penalty):
+        """`log_probability` of one batch (arguments checked)."""
         source = self.source_ids(tf.constant(english))                # (batch, S)
         framed = [f"{START} {text} {END}" for text in normalize(french)]
-        target = make_vectorizer(self.model.target_vocabulary)(
-            tf.constant(framed)).to_tensor(PAD_ID)                    # (batch, n + 2)
+        target = vectorizer(tf.constant(framed)).to_tensor(PAD_ID)   # (batch, n + 2)
         target = tf.cast(target, source.dtype)
         target_in, target_out = target[:, :-1], target[:, 1:]         # (batch, T) each
         logits, _, _ = self.model.decode(target_in, self.model.encode(source))  # (batch, T, vocab)
