@@ -95,3 +95,46 @@ def test_attention_rows_sum_to_one(translator, tiny_splits):
     assert weights.shape == (len(target), len(source))
     np.testing.assert_allclose(weights.sum(axis=1), 1.0, atol=1e-5)
     assert source == normalize(english).split()
+
+
+def test_log_probability_is_the_score_beam_search_ranks_by(translator, tiny_splits):
+    from tf_lstm.translation import decode
+    from tf_lstm.translation.tokens import END_ID, START_ID
+
+    english = [e for e, _ in tiny_splits["test"][:6]]
+    model = translator.model
+    source = translator.source_ids(tf.constant(english))
+    for penalty in (0.0, 0.6):
+        tokens, lengths, scores = decode.beam_search(
+            model.decode_step, model.encode(source), START_ID, END_ID,
+            2 * translator.max_length, beam_width=3, length_penalty=penalty, min_length=1)
+        french = [t.decode("utf-8") for t in translator._to_text(tokens, lengths).numpy()]
+        ours = translator.log_probability(english, french, length_penalty=penalty)
+        np.testing.assert_allclose(ours, scores.numpy(), rtol=1e-4, atol=1e-4)
+    references = [f for _, f in tiny_splits["test"][:6]]
+    raw = translator.log_probability(english, references)
+    assert raw.shape == (6,) and np.all(raw <= 0)
+    assert translator.log_probability([], []).shape == (0,)
+    np.testing.assert_allclose(translator.log_probability(english, references, batch_size=4), raw,
+                               rtol=1e-5)
+
+
+def test_log_probability_of_an_unwritable_sentence_is_minus_infinity(translator):
+    score = translator.log_probability(["He slept."], ["Il a dormi zzyzx ."])
+    assert score[0] == -np.inf
+
+
+@pytest.mark.parametrize("english,french,error,pattern", [
+    (["He slept."], ["Il a dormi.", "Non."], ValueError,
+     r"`english` and `french` must have the same length. Received lengths 1 and 2"),
+    (["He slept."], "Il a dormi.", TypeError,
+     r"Argument `french` must be a list of str, not one str"),
+    (["He slept."], [None], TypeError, r"Argument `french` must be a list of str; item 0"),
+])
+def test_log_probability_refuses_bad_arguments(translator, english, french, error, pattern):
+    with pytest.raises(error, match=pattern):
+        translator.log_probability(english, french)
+    with pytest.raises(ValueError, match="length_penalty"):
+        translator.log_probability(["He slept."], ["Il a dormi."], length_penalty=-1)
+    with pytest.raises(ValueError, match="batch_size"):
+        translator.log_probability(["He slept."], ["Il a dormi."], batch_size=0)

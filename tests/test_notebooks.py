@@ -206,10 +206,17 @@ EXPECTED = {
         "unsmoothed BLEU 0.0",
     ],
     "06_translation.ipynb": [
+        lambda text: re.search(r"^data: (real Tatoeba pairs|the bundled synthetic corpus)",
+                               text, re.M) is not None,
         "English sentences of the test split seen in training: 0",
         _bleu_above_floor("greedy"),
         _bleu_above_floor("beam width 4"),
         "sacreBLEU signature: nrefs:1|case:mixed",
+        lambda text: re.search(r"^beam search: [+-][\d.]+ BLEU, [+-][\d.]+ chrF; it changed "
+                               r"\d+ of \d+ translations", text, re.M) is not None,
+        # Scoring the reference under the model: most wrong translations are model errors.
+        lambda text: (_numbers(r"^  model errors \(.*?\): (\d+),", text)[:1]
+                      > _numbers(r"^  search errors \(.*?\): (\d+)$", text)[:1] != []),
         "signatures: ['serving_default', 'beam4']",
         lambda text: re.search(r"^\.keras reloaded \([\d.]+ MB\): same translations, "
                                r"greedy and beam 4$", text, re.M) is not None,

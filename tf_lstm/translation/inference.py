@@ -37,11 +37,12 @@ and `tests/test_misuse_api.py`; the table is in `docs/misuse.md`):
 
 import warnings
 
+import numpy as np
 import tensorflow as tf
 
 from tf_lstm import checks
 from tf_lstm.translation import decode
-from tf_lstm.translation.tokens import END_ID, START_ID, UNK_ID
+from tf_lstm.translation.tokens import END, END_ID, PAD_ID, START, START_ID, UNK_ID
 from tf_lstm.translation.vocab import (detokenize, ids_with_case_fallback, make_vectorizer,
                                        normalize)
 
@@ -173,6 +174,76 @@ class StringTranslator(tf.Module):
             results += [t.decode("utf-8") for t in out.numpy()]
         return results
 
+    def log_probability(self, english, french, length_penalty=0.0, batch_size=128):
+        """The model's score of given French translations (teacher-forced).
+
+        The decoder reads each French sentence as the reference during
+        training (``[START] w1 ... wn``) and the score adds the log-probability
+        of each next token, ``[END]`` included::
+
+            log P(w1 ... wn [END] | english) = sum_t log P(w_t | w_<t, english)
+
+        under the distribution decoding uses (`Translator.decode_step`:
+        padding, ``[UNK]`` and ``[START]`` are never generated). Divided by the
+        GNMT length penalty ``((5 + L) / 6) ** length_penalty`` (L = n + 1
+        tokens), it is the score beam search ranks its finished hypotheses by
+        (`tf_lstm.translation.decode.beam_search`); 0 gives the raw
+        log-probability. Scoring the reference and the model's own output
+        tells a *search error* (the reference scores higher, but the search
+        missed it) from a *model error* (the model prefers its own output).
+
+        Args:
+            english: a list of English strings (as `translate` takes them).
+            french: a list of as many French strings, the translations to score.
+            length_penalty: non-negative number, the GNMT length-penalty exponent.
+            batch_size: positive int, sentences scored together (the logits of a
+                batch, `(batch, T, vocab)`, are held in memory at once).
+
+        Returns:
+            float64 array `(len(english),)`, each <= 0; ``-inf`` for a French
+            sentence holding a word the model's French vocabulary lacks (it
+            can never write that sentence).
+
+        Raises:
+            TypeError: if `english` or `french` is not a list of str.
+            ValueError: if they differ in length, `length_penalty` is not a
+                non-negative finite number, or `batch_size` not a positive integer.
+
+        Example:
+
+            translator.log_probability(["He slept."], ["Il a dormi."])  # array([-0.02])
+        """
+        english = self.check_texts(english)
+        french = _as_list_of_str(french, name="french")
+        if len(english) != len(french):
+            raise ValueError("Arguments `english` and `french` must have the same length. "
+                             f"Received lengths {len(english)} and {len(french)}")
+        length_penalty = decode.check_length_penalty(length_penalty)
+        checks.positive_int("batch_size", batch_size)
+        vectorizer = make_vectorizer(self.model.target_vocabulary)
+        scores = [self._log_probability(english[i:i + batch_size], french[i:i + batch_size],
+                                        vectorizer, length_penalty)
+                  for i in range(0, len(english), batch_size)]
+        return np.concatenate(scores) if scores else np.zeros(0)
+
+    def _log_probability(self, english, french, vectorizer, length_penalty):
+        """`log_probability` of one batch (arguments checked)."""
+        source = self.source_ids(tf.constant(english))                # (batch, S)
+        framed = [f"{START} {text} {END}" for text in normalize(french)]
+        target = vectorizer(tf.constant(framed)).to_tensor(PAD_ID)   # (batch, n + 2)
+        target = tf.cast(target, source.dtype)
+        target_in, target_out = target[:, :-1], target[:, 1:]         # (batch, T) each
+        logits, _, _ = self.model.decode(target_in, self.model.encode(source))  # (batch, T, vocab)
+        banned = tf.reduce_sum(tf.one_hot([PAD_ID, UNK_ID, START_ID], tf.shape(logits)[-1]),
+                               axis=0) > 0                            # (vocab,), as decode_step
+        step_lp = tf.nn.log_softmax(tf.where(banned, -1e9, tf.cast(logits, tf.float32)))
+        token_lp = tf.gather(step_lp, target_out, batch_dims=2)      # (batch, T)
+        token_lp = tf.where(tf.equal(target_out, UNK_ID), float("-inf"), token_lp)
+        real = tf.not_equal(target_out, PAD_ID)                       # (batch, T)
+        total = tf.reduce_sum(tf.where(real, tf.cast(token_lp, tf.float64), 0.0), axis=1)
+        lengths = tf.reduce_sum(tf.cast(real, tf.float64), axis=1)    # (batch,), [END] included
+        return (total / ((5.0 + lengths) / 6.0) ** length_penalty).numpy()
+
     def check_texts(self, texts):
         """Validate `texts` (see the module docstring); warn about what the model cannot read.
 
@@ -248,21 +319,21 @@ class StringTranslator(tf.Module):
                 [vocab_t[i] for i in target.numpy()], weights[0].numpy())
 
 
-def _as_list_of_str(texts):
+def _as_list_of_str(texts, name="texts"):
     """`texts` as a list of str, or a TypeError/ValueError a user can act on."""
-    expected = "Argument `texts` must be a list of str"
+    expected = f"Argument `{name}` must be a list of str"
     if isinstance(texts, str):
         raise TypeError(f"{expected}, not one str: wrap it in a list ([texts]). "
-                        f"Received: texts={texts!r:.60}")
+                        f"Received: {name}={texts!r:.60}")
     if isinstance(texts, (bytes, bytearray)):
         raise TypeError(f"{expected}, not {type(texts).__name__}: decode it first "
-                        f"([texts.decode('utf-8')]). Received: texts={texts!r:.60}")
+                        f"([texts.decode('utf-8')]). Received: {name}={texts!r:.60}")
     if tf.is_tensor(texts):
         raise TypeError(f"{expected}, not a tensor (for a string tensor, call "
                         f"`greedy` or `beam`, or pass [t.decode('utf-8') for t in "
-                        f"texts.numpy()]). Received: texts={checks._short(texts)}")
+                        f"texts.numpy()]). Received: {name}={checks._short(texts)}")
     if texts is None or isinstance(texts, dict) or not hasattr(texts, "__iter__"):
-        raise TypeError(f"{expected}. Received: texts={texts!r:.60} "
+        raise TypeError(f"{expected}. Received: {name}={texts!r:.60} "
                         f"({type(texts).__name__})")
     texts = list(texts)
     for index, text in enumerate(texts):
