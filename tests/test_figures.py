@@ -149,6 +149,18 @@ def test_training_curves_have_both_splits_and_labels():
         assert [t.get_text() for t in ax.get_legend().get_texts()] == \
             ["training", "validation"]
         assert len(ax.lines[0].get_xdata()) == 3
+        assert "\n" not in ax.get_title()
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("epochs", [1, 2, 30])
+def test_training_curves_tick_whole_epochs_only(epochs):
+    from tf_lstm.translation.figures import plot_training_curves
+    fig = plot_training_curves({"loss": list(range(epochs, 0, -1)),
+                                "val_loss": list(range(epochs, 0, -1))})
+    fig.canvas.draw()
+    ticks = [t for t in fig.axes[0].get_xticks() if 1 <= t <= epochs]
+    assert ticks and all(float(t).is_integer() for t in ticks)
     plt.close(fig)
 
 

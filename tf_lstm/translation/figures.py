@@ -27,13 +27,17 @@ def plot_training_curves(history):
             if len(values):
                 ax.plot(np.arange(1, len(values) + 1), values, style, color=color,
                         label="validation" if prefix else "training")
+        epochs = max(len(history.get(key, [])), len(history.get("val_" + key, [])))
         ax.set_xlabel("epoch")
         ax.set_ylabel(label)
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        if epochs <= 12:  # every epoch a tick, never a fractional one
+            ax.set_xticks(range(1, epochs + 1))
+        else:
+            ax.xaxis.get_major_locator().set_params(integer=True)
         ax.grid(alpha=0.3)
         ax.legend()
-    axes[0].set_title("Loss per real target token\n(a widening gap = over-fitting)")
-    axes[1].set_title("Next-token accuracy, teacher forcing\n(padding never counted)")
+    axes[0].set_title("Loss per real target token")
+    axes[1].set_title("Next-token accuracy (teacher forcing)")
     fig.tight_layout()
     return fig
 
@@ -63,7 +67,7 @@ def plot_attention(weights, source_tokens, target_tokens):
     ax.set_yticks(range(len(target_tokens)), target_tokens)
     ax.set_xlabel("source (English) token")
     ax.set_ylabel("generated (French) token")
-    ax.set_title("Attention: each French word looks at\nthe English words it translates")
+    ax.set_title("Attention weights")
     fig.colorbar(image, ax=ax, label="attention weight (row sums to 1)")
     fig.tight_layout()
     return fig
