@@ -135,7 +135,7 @@ def plot_attention_saturation(units, curves):
         ax.set_xlabel("units (state size)")
         ax.set_ylabel(ylabel)
     axes[0].set_title("peak weight")
-    axes[1].set_title("spread")
+    axes[1].set_title("entropy of the weights")
     axes[2].set_title("gradient to the scores")
     fig.legend(*axes[0].get_legend_handles_labels(), loc="upper center", ncol=len(curves),
                bbox_to_anchor=(0.5, 1.08))
