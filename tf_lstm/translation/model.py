@@ -216,11 +216,9 @@ class Translator(keras.Model):
         logs = super().test_step(*args)
         return distribute.multi_worker_logs(logs) if self._multi_worker() else logs
 
-    def compile(self, *args, **kwargs):
-        super().compile(*args, **kwargs)
-        # Replaces Keras's `Mean` (see LossTracker); set as Keras's `compile` sets
-        # it, untracked, so that `metrics` lists it once.
-        object.__setattr__(self, "_loss_tracker", LossTracker(name="loss"))
+    def compile_from_config(self, config):  # a loaded model: as `compile_translator`
+        super().compile_from_config(config)
+        use_loss_tracker(self)
 
     def get_config(self):
         return {"source_vocabulary": self.source_vocabulary,
@@ -294,6 +292,16 @@ class LossTracker(keras.metrics.Mean):
             values = ops.where(pairs > 0, share * replica_sum(pairs)
                                / ops.maximum(pairs, 1.0), 0.0)          # share * B / b_r
         return super().update_state(values, sample_weight=sample_weight)
+
+
+def use_loss_tracker(model):
+    """Make a compiled model's "loss" log a `LossTracker` instead of Keras's `Mean`.
+
+    Keras's `compile` sets its tracker untracked (so `metrics` lists it once);
+    this does the same. Not an override of `compile`, which would stop Keras
+    from compiling a loaded model.
+    """
+    object.__setattr__(model, "_loss_tracker", LossTracker(name="loss"))
 
 
 def _replicas_in_sync():
@@ -372,7 +380,7 @@ class MaskedAccuracy(keras.metrics.Metric):
 
 
 def compile_translator(model):
-    """Compile `model` with Adam (clipnorm), `masked_loss` and `MaskedAccuracy`.
+    """Compile `model` with Adam (clipnorm), `masked_loss`, `MaskedAccuracy` and a `LossTracker`.
 
     Args:
         model: a `Translator`; its `config` gives the learning rate and clipnorm.
@@ -383,4 +391,5 @@ def compile_translator(model):
     c = model.config
     model.compile(optimizer=keras.optimizers.Adam(c.learning_rate, clipnorm=c.clipnorm),
                   loss=masked_loss, metrics=[MaskedAccuracy()])
+    use_loss_tracker(model)
     return model
