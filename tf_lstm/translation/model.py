@@ -196,9 +196,10 @@ class Translator(keras.Model):
         return self.logits(hidden)
 
     # Keras 3.15's `fit` and `evaluate` fail under MultiWorkerMirroredStrategy
-    # with several workers; the three methods below work around its two bugs
-    # (see `distribute.multi_worker_build_spec` and `distribute.multi_worker_logs`)
-    # and change nothing on one worker, under "mirrored" or on another backend.
+    # with several workers; `_maybe_symbolic_build`, `train_step` and
+    # `test_step` work around its two bugs (see `distribute.multi_worker_build_spec`
+    # and `distribute.multi_worker_logs`) and change nothing on one worker,
+    # under "mirrored" or on another backend.
     def _multi_worker(self):
         return (keras.backend.backend() == "tensorflow"
                 and distribute.multi_worker(self.distribute_strategy))
@@ -261,7 +262,6 @@ def masked_loss(y_true, logits):
     return ops.sum(losses * mask) / ops.maximum(global_token_count(mask), 1.0)
 
 
-@keras.saving.register_keras_serializable(package="tf_lstm")
 class LossTracker(keras.metrics.Mean):
     """The "loss" log: the batches' losses averaged, each weighted by its pairs.
 
