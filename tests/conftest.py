@@ -69,7 +69,7 @@ def tiny_model(tiny_splits):
 # `make test-quick` runs `pytest -m "not slow"`, the unit tests and doctests.
 # Slow, so only in `make test`: the notebooks, the benchmarks and the demo run
 # as a program (tests/test_cli.py and tests/test_package.py mark their own).
-SLOW_FILES = ("test_benchmark*.py", "test_gpu_benchmark.py")  # notebooks: marked per test
+SLOW_FILES = ("test_benchmark*.py", "test_gpu_benchmark.py", "test_multi_worker.py")  # notebooks: marked per test
 SLOW_TESTS = ("test_demo_runs_as_a_module",)
 
 
@@ -96,6 +96,7 @@ def random_id_pairs(count, seed=0):
     return tf.ragged.constant(source, dtype=tf.int64), tf.ragged.constant(target, dtype=tf.int64)
 
 
-# A script `tests/test_distribute.py` runs in a subprocess (it configures
-# TensorFlow's devices at import): not a module for pytest to import.
-collect_ignore = ["mirrored_check.py"]
+# Scripts `tests/test_distribute.py` and `tests/test_multi_worker.py` run in
+# subprocesses (they configure TensorFlow's devices or cluster at start): not
+# modules for pytest to import.
+collect_ignore = ["mirrored_check.py", "multi_worker_check.py"]

@@ -20,7 +20,7 @@ from tf_lstm.translation.tokens import END_ID, START_ID
 
 
 @pytest.mark.parametrize("name", ["common", "padded", "sampled_softmax", "translator",
-                                  "tatoeba", "layers", "gpu"])
+                                  "tatoeba", "layers", "gpu", "distributed"])
 def test_benchmark_doctests(name):
     """`benchmarks` is not among pytest's doctest paths: its examples run here."""
     result = doctest.testmod(importlib.import_module(f"benchmarks.{name}"),

@@ -43,11 +43,80 @@ def test_masked_loss_on_one_device_is_the_old_formula():
     ("mirrored", 0, "`devices` must be a positive int"),
     ("mirrored", True, "`devices` must be a positive int"),
     ("none", 2, "applies to strategy='mirrored' only"),
-    ("multi-worker", None, "`strategy` must be one of"),
+    ("multi-worker", 2, "applies to strategy='mirrored' only"),
+    ("multi-worker", None, "Environment variable `TF_CONFIG` must be set"),
 ])
-def test_check_strategy_names_the_argument(name, devices, match):
+def test_check_strategy_names_the_argument(name, devices, match, monkeypatch):
+    monkeypatch.delenv("TF_CONFIG", raising=False)
     with pytest.raises(ValueError, match=match):
         distribute.check_strategy(name, devices)
+
+
+@pytest.mark.parametrize("cluster, task, expected", [
+    ({"worker": ["a:1", "b:2"]}, {"type": "worker", "index": 1}, (2, 1, False)),
+    ({"chief": ["c:3"], "worker": ["a:1"]}, {"type": "chief", "index": 0}, (2, 0, True)),
+    ({"chief": ["c:3"], "worker": ["a:1"]}, {"type": "worker", "index": 0}, (2, 1, False)),
+    ({"worker": ["a:1"]}, {"type": "worker", "index": 0}, (1, 0, True)),
+])
+def test_tf_config_gives_the_cluster_size_and_the_chief(cluster, task, expected):
+    assert distribute.check_tf_config(json.dumps({"cluster": cluster, "task": task})) == expected
+
+
+# Keras 3.15's own code that the multi-worker workarounds answer (see
+# `distribute.multi_worker_build_spec`, `distribute.multi_worker_logs` and
+# `model.LossTracker`): when one of these fails, Keras changed; check whether
+# the workaround is still needed (tests/test_multi_worker.py runs them).
+def keras_source(name):
+    """The source of Keras's TF trainer's method or function `name`, or of an object."""
+    import inspect
+
+    from keras.src.backend.tensorflow import trainer
+
+    if not isinstance(name, str):
+        return inspect.getsource(name)
+    return inspect.getsource(getattr(trainer.TensorFlowTrainer, name, None)
+                             or getattr(trainer, name))
+
+
+def test_keras_still_reduces_the_first_distributed_batch_for_its_build():
+    source = keras_source("_maybe_symbolic_build")
+    assert "self.distribute_strategy.reduce(" in source and "axis=None" in source
+    assert "self._symbolic_build(data_batch=data_batch)" in source
+    from keras.src.backend.tensorflow.trainer import TFEpochIterator
+
+    assert "self.data_adapter" in keras_source(TFEpochIterator.__init__)
+
+
+def test_keras_still_reduces_multi_worker_logs_along_axis_0():
+    source = keras_source("reduce_per_replica")
+    assert 'return strategy.reduce("MEAN", v, axis=0)' in source
+    assert "_collective_all_reduce_multi_worker(strategy)" in source
+
+
+def test_keras_still_weights_the_loss_tracker_by_the_replica_batch():
+    from keras.src.trainers.trainer import Trainer
+
+    assert 'self._loss_tracker = metrics_module.Mean(name="loss")' in keras_source(
+        Trainer.compile)
+    for step in ("train_step", "test_step"):
+        source = keras_source(step)
+        assert "loss_module.unscale_loss_for_distribution(loss)" in source
+        assert "self._loss_tracker.update_state(" in source
+
+
+def test_workarounds_change_nothing_on_one_device():
+    import tensorflow as tf
+
+    assert not distribute.multi_worker(distribute.make_strategy("none"))
+    logs = {"loss": tf.constant(2.0)}
+    assert distribute.multi_worker_logs(logs)["loss"].shape == (1,)
+    dataset = tf.data.Dataset.from_tensors((tf.ones((2, 3), tf.int64),))
+
+    class EpochIterator:  # what Keras passes: its data adapter holds the dataset
+        class data_adapter:
+            get_tf_dataset = staticmethod(lambda: dataset)
+
+    assert distribute.multi_worker_build_spec(EpochIterator) == dataset.element_spec
 
 
 def test_none_is_one_replica_and_scaling_multiplies_by_replicas():
@@ -92,14 +161,15 @@ def test_one_mirrored_step_equals_one_device():
     (["train", "--strategy", "gpus"], "argument --strategy: invalid choice: 'gpus'"),
     (["train", "--devices", "2"], "argument --devices: Argument `devices` applies to "
                                   "strategy='mirrored' only"),
-    (["train", "--strategy", "multi-worker"], "argument --strategy: invalid choice: "
-                                              "'multi-worker'"),
+    (["train", "--strategy", "multi-worker"], "argument --strategy: Environment variable "
+                                              "`TF_CONFIG` must be set"),
     (["train", "--strategy", "mirrored", "--devices", "0"],
      "argument --devices: must be a positive int"),
 ])
 def test_bad_strategy_options_are_usage_errors(argv, message, capsys, monkeypatch):
     from tf_lstm import cli
 
+    monkeypatch.delenv("TF_CONFIG", raising=False)
     with pytest.raises(SystemExit) as exit_info:
         cli.main(argv)
     assert exit_info.value.code == 2
@@ -121,3 +191,20 @@ def test_train_fast_under_mirrored_on_two_devices(tmp_path):
             "learning rate 0.004 (scaled by the replica count)") in out.stdout
     assert json.loads((run / "config.json").read_text())["learning_rate"] == 0.004
     assert (run / "model.keras").is_file() and (run / "results.json").is_file()
+
+
+def test_compiled_and_loaded_translators_log_the_loss_with_loss_tracker(tmp_path, recwarn):
+    from tf_lstm.translation.config import TranslatorConfig
+    from tf_lstm.translation.model import LossTracker, Translator, compile_translator
+
+    reserved = ["", "[UNK]", "[START]", "[END]"]
+    model = Translator(reserved + ["hi"], reserved + ["salut"],
+                       TranslatorConfig(embedding_dim=4, units=8))
+    model((np.array([[4, 0]]), np.array([[2, 4, 0]])))
+    compile_translator(model)
+    assert isinstance(model._loss_tracker, LossTracker)
+    assert [m.name for m in model.metrics] == ["loss", "compile_metrics"]
+    model.save(tmp_path / "model.keras")
+    loaded = keras.saving.load_model(tmp_path / "model.keras")
+    assert loaded.compiled and isinstance(loaded._loss_tracker, LossTracker)
+    assert not [w for w in recwarn if "compile" in str(w.message)]

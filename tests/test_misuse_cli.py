@@ -186,6 +186,52 @@ def test_sizes_the_data_cannot_give_fail_before_a_run_directory_exists(tmp_path,
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.parametrize("tf_config, message", [
+    (None, "Environment variable `TF_CONFIG` must be set (the same cluster on every "
+           "worker, each its own task) for strategy='multi-worker', e.g. {\"cluster\": "
+           "{\"worker\": [\"host1:12345\", \"host2:12345\"]}, \"task\": {\"type\": "
+           "\"worker\", \"index\": 0}}. Received: TF_CONFIG=unset"),
+    ("{cluster: 1}", "must be JSON (Expecting property name enclosed in double quotes at "
+                     "character 1)"),
+    ('{"cluster": {"worker": ["a:1", "b"]}, "task": {"type": "worker", "index": 0}}',
+     'must give "worker" a non-empty list of "host:port" strings'),
+    ('{"cluster": {"worker": ["a:1"], "ps": ["b:2"]}, "task": {"type": "worker"}}',
+     'must list the workers\' addresses under "cluster"'),
+    ('{"cluster": {"worker": ["a:1", "b:2"]}}', 'must hold "task"'),
+    ('{"cluster": {"worker": ["a:1", "b:2"]}, "task": {"type": "worker", "index": 2}}',
+     'must give a task "index" from 0 to 1 for its 2 "worker" address(es)'),
+])
+def test_multi_worker_needs_a_well_formed_tf_config(tf_config, message, tmp_path, capsys,
+                                                    monkeypatch):
+    if tf_config is None:
+        monkeypatch.delenv("TF_CONFIG", raising=False)
+    else:
+        monkeypatch.setenv("TF_CONFIG", tf_config)
+    err = usage_error(["train", "--strategy", "multi-worker", "--run-dir", tmp_path / "run"],
+                      capsys)
+    assert err.startswith("tf-lstm: error: argument --strategy: Environment variable "
+                          "`TF_CONFIG` must ")
+    assert message in err
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--devices", "2"], "argument --devices: Argument `devices` applies to "
+                         "strategy='mirrored' only (logical CPU devices). Received: "
+                         "devices=2 with strategy='multi-worker'"),
+    (["--minutes", "5"], "argument --minutes: not with --strategy multi-worker: each worker "
+                         "would time its own epochs"),
+])
+def test_multi_worker_refuses_options_it_cannot_honour(argv, message, tmp_path, capsys,
+                                                       monkeypatch):
+    monkeypatch.setenv("TF_CONFIG", '{"cluster": {"worker": ["127.0.0.1:1"]}, '
+                                    '"task": {"type": "worker", "index": 0}}')
+    err = usage_error(["train", "--strategy", "multi-worker", *argv, "--run-dir",
+                       tmp_path / "run"], capsys)
+    assert message in err
+    assert not (tmp_path / "run").exists()
+
+
 # --- 4. Errors a user can act on --------------------------------------------------------------
 
 @pytest.mark.parametrize("data, message", [

@@ -25,12 +25,14 @@ same program):
   `--out` must be new or a SavedModel tf-lstm wrote (`--force` replaces
   another folder), never a file, the run directory or a folder above it.
 
-`train` and `demo` take `--strategy {none,mirrored}` (default none;
-`tf_lstm.translation.distribute`): `mirrored` trains on every visible GPU or,
-with `--devices N` on a CPU-only machine, on N logical CPU devices.
-`batch_size` is the global batch, split between the replicas (both numbers
-are printed at start); `--scale-learning-rate` multiplies the learning rate
-by the replica count.
+`train` and `demo` take `--strategy {none,mirrored,multi-worker}` (default
+none; `tf_lstm.translation.distribute`): `mirrored` trains on every visible
+GPU or, with `--devices N` on a CPU-only machine, on N logical CPU devices;
+`multi-worker` on several machines, each running the same command with its
+own `TF_CONFIG` (checked before any work; only the chief writes the run
+directory). `batch_size` is the global batch, split between the replicas
+(both numbers are printed at start); `--scale-learning-rate` multiplies the
+learning rate by the replica count.
 
 `--fast` (the default when TF_LSTM_FAST=1) trains a tiny model on 2,000 pairs,
 for the tests. Errors are one line on stderr, ``tf-lstm: error: ...``: exit
@@ -200,7 +202,9 @@ def build_parser():
         sub.add_argument("--strategy", default="none", choices=list(STRATEGIES),
                          help="tf.distribute strategy (default none: one device); "
                               "mirrored: every visible GPU, or --devices logical CPU "
-                              "devices. --set batch_size is the global batch")
+                              "devices; multi-worker: several machines, each running "
+                              "this command with its TF_CONFIG. --set batch_size is "
+                              "the global batch")
         sub.add_argument("--devices", type=_positive(int),
                          help="--strategy mirrored only: that many GPUs, or on a "
                               "CPU-only machine that many logical CPU devices (default "
@@ -255,6 +259,10 @@ def _check_training(args):
         check_strategy(args.strategy, args.devices)
     except ValueError as e:
         error(f"argument --{'devices' if args.devices else 'strategy'}: {e}")
+    if args.strategy == "multi-worker" and args.minutes:
+        error("argument --minutes: not with --strategy multi-worker: each worker would "
+              "time its own epochs and they could stop at different ones; use --epochs. "
+              f"Received: --minutes {args.minutes:g}")
     if os.path.exists(args.data):
         if not os.path.isfile(args.data):
             error(f"argument --data: must be a sentence-pair file, not a folder. "

@@ -8,6 +8,7 @@ command line has been checked.
 """
 
 import dataclasses
+import os
 import sys
 import time
 import warnings
@@ -68,7 +69,11 @@ def make_strategy(args):
         args.config = distribute.scale_learning_rate(args.config, strategy)
     args.distribution = strategy
     count = distribute.replicas(strategy)
-    print(f"Strategy: {args.strategy}, {count} replica{'s' if count > 1 else ''}; "
+    worker = ""
+    if args.strategy == "multi-worker":
+        workers, index, chief = distribute.check_tf_config(os.environ.get("TF_CONFIG"))
+        worker = f" (worker {index} of {workers}{', the chief' if chief else ''})"
+    print(f"Strategy: {args.strategy}{worker}, {count} replica{'s' if count > 1 else ''}; "
           f"global batch {args.config.batch_size} = "
           f"{distribute.per_replica_batch(args.config.batch_size, strategy)} pairs per "
           f"replica; learning rate {args.config.learning_rate:g}"
@@ -78,9 +83,13 @@ def make_strategy(args):
 
 
 def run_training(args, data, demo=False):
+    """Train, then (on the chief only) save, evaluate and plot; returns the greedy scores.
+
+    Returns None on a multi-worker run's other workers, which write nothing.
+    """
     from tf_lstm import translation
     from tf_lstm.files import write_json
-    from tf_lstm.translation import training
+    from tf_lstm.translation import distribute, training
     from tf_lstm.translation.evaluate import run_results
     from tf_lstm.translation.export import save_keras
     from tf_lstm.translation.inference import StringTranslator
@@ -93,12 +102,18 @@ def run_training(args, data, demo=False):
           f"{len(prepared.target_vocabulary)} French tokens. Run directory: {run_dir}")
     model = training.build_translator(prepared, config,
                                       strategy=getattr(args, "distribution", None))
-    write_json(run_dir / "data.json", dataclasses.asdict(spec))  # an interrupted run has it
+    chief = distribute.is_chief(model.distribute_strategy)
+    if chief:  # under multi-worker, only the chief writes
+        write_json(run_dir / "data.json", dataclasses.asdict(spec))  # an interrupted run has it
     budget = [training.TimeBudget(args.minutes)] if args.minutes else []
     start = time.perf_counter()
     history = training.train(model, prepared, run_dir, verbose=2 if demo else "auto",
                              extra_callbacks=budget)
     train_seconds = time.perf_counter() - start
+    if not chief:
+        print(f"\nTraining: {len(history.epoch)} epochs in {train_seconds / 60:.1f} minutes. "
+              "This worker writes nothing: the chief writes the run directory.")
+        return None
     save_keras(model, run_dir / "model.keras")
     translation.plot_training_curves(history.history).savefig(
         run_dir / "curves.png", dpi=100)
@@ -237,7 +252,9 @@ def demo(args):
     print(f"\nTraining the English->French translator on {Path(spec.data).name}...\n",
           flush=True)
     scores = run_training(args, data, demo=True)
-    if spec.data == BUNDLED:  # the BLEU target is set for the bundled corpus
+    # The BLEU target is set for the bundled corpus; scores is None on a
+    # multi-worker run's other workers, which evaluate nothing.
+    if scores is not None and spec.data == BUNDLED:
         target = 80.0
         print(f"Demo target BLEU >= {target:.0f} on the test split: "
               f"{'reached' if scores.bleu >= target else 'NOT reached'} ({scores.bleu:.1f})")

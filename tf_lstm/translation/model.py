@@ -18,8 +18,9 @@ Padding is id 0 everywhere (`tf_lstm.translation.vocab`); `masked_loss` and
 `MaskedAccuracy` never count it.
 
 The model is written in `keras.ops` only and imports no TensorFlow (except
-`global_token_count`, on the TensorFlow backend, for `tf.distribute`), so it
-runs on any Keras 3 backend (`benchmarks/gpu.py` trains it with PyTorch and JAX).
+`global_token_count` and the multi-worker workarounds, on the TensorFlow
+backend, for `tf.distribute`), so it runs on any Keras 3 backend
+(`benchmarks/gpu.py` trains it with PyTorch and JAX).
 """
 
 import dataclasses
@@ -28,6 +29,7 @@ import keras
 from keras import ops
 
 from tf_lstm.layers import lstm, run_lstm
+from tf_lstm.translation import distribute
 from tf_lstm.translation.config import TranslatorConfig
 from tf_lstm.translation.tokens import PAD_ID, START_ID, UNK_ID
 
@@ -193,6 +195,32 @@ class Translator(keras.Model):
                                     training)
         return self.logits(hidden)
 
+    # Keras 3.15's `fit` and `evaluate` fail under MultiWorkerMirroredStrategy
+    # with several workers; `_maybe_symbolic_build`, `train_step` and
+    # `test_step` work around its two bugs (see `distribute.multi_worker_build_spec`
+    # and `distribute.multi_worker_logs`) and change nothing on one worker,
+    # under "mirrored" or on another backend.
+    def _multi_worker(self):
+        return (keras.backend.backend() == "tensorflow"
+                and distribute.multi_worker(self.distribute_strategy))
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        if iterator is not None and self._multi_worker():
+            data_batch, iterator = distribute.multi_worker_build_spec(iterator), None
+        return super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
+
+    def train_step(self, *args):  # (data), or (state, data) on JAX
+        logs = super().train_step(*args)
+        return distribute.multi_worker_logs(logs) if self._multi_worker() else logs
+
+    def test_step(self, *args):
+        logs = super().test_step(*args)
+        return distribute.multi_worker_logs(logs) if self._multi_worker() else logs
+
+    def compile_from_config(self, config):  # a loaded model: as `compile_translator`
+        super().compile_from_config(config)
+        use_loss_tracker(self)
+
     def get_config(self):
         return {"source_vocabulary": self.source_vocabulary,
                 "target_vocabulary": self.target_vocabulary,
@@ -234,6 +262,72 @@ def masked_loss(y_true, logits):
     return ops.sum(losses * mask) / ops.maximum(global_token_count(mask), 1.0)
 
 
+class LossTracker(keras.metrics.Mean):
+    """The "loss" log: the batches' losses averaged, each weighted by its pairs.
+
+    Keras's trainer feeds its loss tracker, on each replica, `replicas ×` the
+    replica's loss weighted by the replica's pairs `b_r`: right for a loss
+    that is a mean over the replica's own pairs. `masked_loss` is instead the
+    replica's share of the global batch's loss (the shares sum to it), so
+    when a batch splits unevenly (a batch of 9 pairs: 5 and 4) Keras's log
+    drifts from one device's. This tracker weights each share by the global
+    batch's pairs `B` instead (the replicas' `b_r` summed): the log is
+    `sum(B * loss) / sum(B)` over the batches, exactly one device's. With one
+    replica it is Keras's `Mean`.
+
+    Example:
+
+    >>> tracker = LossTracker()
+    >>> tracker.update_state(2.0, sample_weight=3)
+    >>> tracker.update_state(4.0, sample_weight=1)
+    >>> float(tracker.result())
+    2.5
+    """
+
+    def update_state(self, values, sample_weight=None):
+        replicas = _replicas_in_sync()
+        if replicas > 1 and sample_weight is not None:
+            pairs = ops.cast(sample_weight, self.dtype)                    # b_r
+            share = ops.cast(values, self.dtype) / replicas                # this replica's share
+            values = ops.where(pairs > 0, share * replica_sum(pairs)
+                               / ops.maximum(pairs, 1.0), 0.0)          # share * B / b_r
+        return super().update_state(values, sample_weight=sample_weight)
+
+
+def use_loss_tracker(model):
+    """Make a compiled model's "loss" log a `LossTracker` instead of Keras's `Mean`.
+
+    Keras's `compile` sets its tracker untracked (so `metrics` lists it once);
+    this does the same. Not an override of `compile`, which would stop Keras
+    from compiling a loaded model.
+    """
+    object.__setattr__(model, "_loss_tracker", LossTracker(name="loss"))
+
+
+def _replicas_in_sync():
+    """The replicas of the current `tf.distribute` replica context (1 outside one)."""
+    if keras.backend.backend() != "tensorflow":
+        return 1
+    import tensorflow as tf
+
+    context = tf.distribute.get_replica_context()
+    return context.num_replicas_in_sync if context is not None else 1
+
+
+def replica_sum(value):
+    """`value` summed over every replica of a `tf.distribute` strategy (itself on one).
+
+    Outside a replica context, with one replica, or on another Keras backend,
+    it is `value`.
+    """
+    if _replicas_in_sync() > 1:
+        import tensorflow as tf
+
+        value = tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.SUM,
+                                                               value)
+    return value
+
+
 def global_token_count(mask):
     """`sum(mask)` over every replica of a `tf.distribute` strategy (here, if one).
 
@@ -251,14 +345,7 @@ def global_token_count(mask):
     Returns:
         A float scalar.
     """
-    count = ops.sum(mask)
-    if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        context = tf.distribute.get_replica_context()
-        if context is not None and context.num_replicas_in_sync > 1:
-            count = context.all_reduce(tf.distribute.ReduceOp.SUM, count)
-    return count
+    return replica_sum(ops.sum(mask))
 
 
 @keras.saving.register_keras_serializable(package="tf_lstm")
@@ -293,7 +380,7 @@ class MaskedAccuracy(keras.metrics.Metric):
 
 
 def compile_translator(model):
-    """Compile `model` with Adam (clipnorm), `masked_loss` and `MaskedAccuracy`.
+    """Compile `model` with Adam (clipnorm), `masked_loss`, `MaskedAccuracy` and a `LossTracker`.
 
     Args:
         model: a `Translator`; its `config` gives the learning rate and clipnorm.
@@ -304,4 +391,5 @@ def compile_translator(model):
     c = model.config
     model.compile(optimizer=keras.optimizers.Adam(c.learning_rate, clipnorm=c.clipnorm),
                   loss=masked_loss, metrics=[MaskedAccuracy()])
+    use_loss_tracker(model)
     return model

@@ -13,6 +13,13 @@ batch is padded only to its own longest sentence:
 Either way the number of batches per epoch is known in advance (it does not
 depend on the shuffle), and the dataset declares it, so Keras's progress bar
 knows its steps from the first epoch.
+
+Under a multi-worker strategy (`tf_lstm.translation.distribute`) every worker
+builds the same dataset, shuffled with the same seed, and `tf.distribute`
+keeps its share of each global batch: the auto-shard policy is set to DATA
+(the pairs come from memory, not files, so the default FILE policy would
+fall back to DATA with a warning). Each worker then runs as many steps as the
+dataset declares batches, and each pair is seen once per epoch across workers.
 """
 
 import math
@@ -94,7 +101,10 @@ def make_dataset(source, target, batch_size=64, shuffle=True, seed=0,
             padded_shapes=(([None], [None]), [None]))
         batches = _bucket_batch_count(lengths, boundaries, batch_size)
     dataset = dataset.apply(tf.data.experimental.assert_cardinality(batches))
-    return dataset.prefetch(tf.data.AUTOTUNE)
+    options = tf.data.Options()  # a share of each batch per worker; see the docstring
+    options.experimental_distribute.auto_shard_policy = (
+        tf.data.experimental.AutoShardPolicy.DATA)
+    return dataset.prefetch(tf.data.AUTOTUNE).with_options(options)
 
 
 def _bucket_batch_count(lengths, boundaries, batch_size):

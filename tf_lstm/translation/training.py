@@ -10,6 +10,10 @@
 - TensorBoard logs (`logs/`) and a CSV history (`history.csv`);
 - the learning rate `learning_rate * lr_decay ** epoch`.
 
+Under a multi-worker strategy only the chief (`distribute.is_chief`) writes
+these files; every other worker writes nothing and, when a run resumes,
+restores the chief's backup (`RestoreOnly`).
+
 What a run directory records for later (``data.json``, ``config.json``) and
 the resume check live in `tf_lstm.translation.runs`.
 """
@@ -23,7 +27,7 @@ import keras
 import tensorflow as tf
 
 from tf_lstm.files import write_json
-from tf_lstm.translation import pipeline, vocab
+from tf_lstm.translation import distribute, pipeline, vocab
 from tf_lstm.translation.config import TranslatorConfig
 from tf_lstm.translation.model import Translator, compile_translator
 from tf_lstm.translation.runs import check_resumable
@@ -164,11 +168,38 @@ class TimeBudget(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+class RestoreOnly(keras.callbacks.BackupAndRestore):
+    """`BackupAndRestore` for a worker that is not the chief: restore, never write.
+
+    Keras 3's `BackupAndRestore` is not multi-worker aware: on every worker it
+    would write the same backup files after each epoch and delete them at the
+    end, racing the chief. This one restores the chief's backup when training
+    begins, so every worker resumes from the same weights and epoch, and
+    writes or deletes nothing.
+
+    Args:
+        backup_dir: the chief's backup folder (``RUN_DIR/backup``).
+    """
+
+    def on_epoch_end(self, epoch, logs=None):
+        pass
+
+    def on_train_batch_end(self, batch, logs=None):
+        pass
+
+    def on_train_end(self, logs=None):
+        pass
+
+
 def train(model, prepared, run_dir, verbose="auto", extra_callbacks=()):
     """Fit `model`, writing checkpoints, backups and logs under `run_dir`.
 
     Calling it again with the same `run_dir` after an interruption resumes at
-    the interrupted epoch (`keras.callbacks.BackupAndRestore`).
+    the interrupted epoch (`keras.callbacks.BackupAndRestore`). Under a
+    multi-worker strategy only the chief writes; the other workers read the
+    chief's backup from `run_dir`, which must then be a folder they all see.
+    Every worker must get the same `extra_callbacks` decisions (a
+    `TimeBudget` times each worker separately, so it is not for several workers).
 
     Args:
         model: a compiled `Translator` (from `build_translator`).
@@ -189,20 +220,23 @@ def train(model, prepared, run_dir, verbose="auto", extra_callbacks=()):
     run_dir = Path(run_dir)
     config = model.config
     check_resumable(run_dir, config)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    write_json(run_dir / "config.json", dataclasses.asdict(config))
-    callbacks = [
-        keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
-        keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience,
-                                      restore_best_weights=True),
-        keras.callbacks.ModelCheckpoint(str(run_dir / "best.weights.h5"),
-                                        monitor="val_loss", save_best_only=True,
-                                        save_weights_only=True),
-        keras.callbacks.TensorBoard(str(run_dir / "logs")),
-        keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
-        learning_rate_schedule(config),
-        *extra_callbacks,
-    ]
+    stopping = keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience,
+                                             restore_best_weights=True)
+    if distribute.is_chief(model.distribute_strategy):
+        run_dir.mkdir(parents=True, exist_ok=True)
+        write_json(run_dir / "config.json", dataclasses.asdict(config))
+        callbacks = [
+            keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
+            stopping,
+            keras.callbacks.ModelCheckpoint(str(run_dir / "best.weights.h5"),
+                                            monitor="val_loss", save_best_only=True,
+                                            save_weights_only=True),
+            keras.callbacks.TensorBoard(str(run_dir / "logs")),
+            keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
+        ]
+    else:  # another worker: the same training, no files
+        callbacks = [RestoreOnly(str(run_dir / "backup")), stopping]
+    callbacks += [learning_rate_schedule(config), *extra_callbacks]
     # The datasets declare their number of batches (`pipeline.make_dataset`),
     # so Keras knows the steps of every epoch, the first one included.
     return model.fit(prepared.train, validation_data=prepared.valid,
