@@ -70,6 +70,14 @@ def test_plot_gates_title_and_upright_character_ticks():
     assert all(t.get_rotation() == 0 for t in ticks)
 
 
+def test_plot_gates_names_its_time_axis():
+    gates = {key: np.full((1, 3, 2), 0.5) for key in "ifgoc"}
+    named = figures.plot_gates(gates, tokens=["+0.1", "-0.2", "+0.3"], xlabel="step (input value)")
+    assert named.axes[4].get_xlabel() == "step (input value)"
+    assert figures.plot_gates(gates).axes[4].get_xlabel() == "time step t"
+    plt.close("all")
+
+
 def test_plot_gates_turns_then_thins_long_token_labels():
     """Labels that overflow their column turn 90 degrees, then only every k-th shows."""
     few = {key: np.full((1, 12, 2), 0.5) for key in "ifgoc"}

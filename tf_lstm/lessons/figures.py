@@ -162,7 +162,7 @@ def _tick_layout(labels, width_in, fontsize):
     return max(1, int(np.ceil(height / (0.9 * column)))), 90
 
 
-def plot_gates(gates, tokens=None, sample=0, units=None, title=None):
+def plot_gates(gates, tokens=None, sample=0, units=None, title=None, xlabel=None):
     """Heatmaps of the gates i, f, g, o and the cell state c over time.
 
     The five panels are stacked, one above the other, on one time axis, so
@@ -180,6 +180,8 @@ def plot_gates(gates, tokens=None, sample=0, units=None, title=None):
         units: optional list of unit indices to draw (default: all).
         title: optional figure title (short: what is drawn); by default it
             names the sequence drawn.
+        xlabel: optional label of the time axis; by default "token" when
+            `tokens` are given, else "time step t".
 
     Returns:
         A matplotlib Figure with one panel per gate (then one colour bar each).
@@ -234,10 +236,10 @@ def plot_gates(gates, tokens=None, sample=0, units=None, title=None):
         shown = range(0, steps, every)
         bottom.set_xticks(list(shown), [str(tokens[t]) for t in shown],
                           rotation=rotation, fontsize=fontsize - 1)
-        bottom.set_xlabel("token", fontsize=fontsize)
+        bottom.set_xlabel(xlabel or "token", fontsize=fontsize)
     else:
         bottom.xaxis.set_major_locator(MaxNLocator(nbins=15, integer=True))
-        bottom.set_xlabel("time step t", fontsize=fontsize)
+        bottom.set_xlabel(xlabel or "time step t", fontsize=fontsize)
     fig.suptitle(f"Gates and cell state, sequence {sample}" if title is None else title,
                  fontsize=fontsize + 1)
     return fig
