@@ -151,8 +151,8 @@ NOTES = ("No speed-up is expected here: the 2 logical devices and the 2 workers 
          "same 2 CPU cores that one process already uses (TensorFlow's intra-op threads), "
          "each step adds an all-reduce of every gradient (over loopback for the workers), "
          "and halving the batch per replica does not shorten the LSTM's sequential steps. "
-         "The machine was shared with other jobs while this ran, so the numbers are noisy; "
-         "the interleaved rounds put the noise on every way alike.")
+         "The machine is shared and noisy: the interleaved rounds put any noise on every way "
+         "alike, and the spread column says how large it was.")
 
 
 def main(argv=None):
