@@ -8,6 +8,7 @@ and ``.md``; the layer benchmark also ``.png``). Files are written with
 
 import os
 import platform
+import socket
 import sys
 from pathlib import Path
 
@@ -93,3 +94,19 @@ def max_rel_diff(got, want):
     """
     scale = float(np.max(np.abs(np.asarray(want, np.float64))))
     return max_abs_diff(got, want) / max(scale, 1e-30)
+
+
+def free_ports(count):
+    """`count` ports of 127.0.0.1 the system reports free (bound to port 0, then released).
+
+    Another process may take one before the caller binds it: callers start
+    their workers at once (a rare clash fails loudly, it does not hang).
+    """
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()

@@ -24,14 +24,13 @@ Results: `benchmarks/results/distributed.json` and `.md`, written atomically.
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from benchmarks.common import RESULTS, command_line, machine, with_extension
+from benchmarks.common import RESULTS, command_line, free_ports, machine, with_extension
 
 ROOT = Path(__file__).resolve().parent.parent
 WAYS = {"one process": "none", "mirrored, 2 logical CPU devices": "mirrored",
@@ -49,18 +48,6 @@ def summarise(rates):
     return {"median": statistics.median(rates), "min": min(rates), "max": max(rates),
             "spread": round((max(rates) - min(rates)) / statistics.median(rates), 3),
             "rounds": list(rates)}
-
-
-def free_ports(count):
-    """Ports the system reports free (bound to port 0, then released)."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
 
 
 def measure(strategy_name, pairs, epochs, overrides, out):
@@ -112,19 +99,22 @@ def run_way(strategy_name, args, folder):
         environments = [dict(env, TF_CONFIG=json.dumps(
             {"cluster": {"worker": [f"127.0.0.1:{p}" for p in ports]},
              "task": {"type": "worker", "index": i}})) for i in range(2)]
-    processes = []
+    processes, logs = [], [folder / f"{strategy_name}-{i}.log" for i in range(len(environments))]
     try:
-        processes = [subprocess.Popen(command, env=e, cwd=ROOT, stdout=subprocess.PIPE,
-                                      stderr=subprocess.STDOUT, text=True)
-                     for e in environments]
-        outputs = [p.communicate(timeout=1800)[0] for p in processes]
+        for e, log in zip(environments, logs):  # logs to files: a full pipe would block a worker
+            with open(log, "w") as handle:
+                processes.append(subprocess.Popen(command, env=e, cwd=ROOT, stdout=handle,
+                                                  stderr=subprocess.STDOUT))
+        for p in processes:
+            p.wait(timeout=1800)
     finally:
         for p in processes:  # only the processes started here, by their ids
             if p.poll() is None:
                 p.kill()
                 p.wait()
     if any(p.returncode for p in processes):
-        raise RuntimeError(f"{strategy_name} failed:\n" + "\n".join(o[-3000:] for o in outputs))
+        raise RuntimeError(f"{strategy_name} failed:\n" + "\n".join(
+            log.read_text(errors="replace")[-3000:] for log in logs))
     return json.loads(out.read_text())
 
 
@@ -147,24 +137,30 @@ def markdown(results):
     return "\n".join(lines)
 
 
-NOTES = ("No speed-up is expected here: the 2 logical devices and the 2 workers share the "
-         "same 2 CPU cores that one process already uses (TensorFlow's intra-op threads), "
-         "each step adds an all-reduce of every gradient (over loopback for the workers), "
-         "and halving the batch per replica does not shorten the LSTM's sequential steps. "
-         "The machine is shared and noisy: the interleaved rounds put any noise on every way "
-         "alike, and the spread column says how large it was.")
+def notes(cores):
+    """Why no speed-up is expected on a machine of `cores` CPU cores without GPUs."""
+    return (f"No speed-up is expected here: the 2 logical devices and the 2 workers share the "
+            f"same {cores} CPU cores that one process already uses (TensorFlow's intra-op "
+            "threads), each step adds an all-reduce of every gradient (over loopback for the "
+            "workers), and halving the batch per replica does not shorten the LSTM's "
+            "sequential steps. The machine is shared and noisy: the interleaved rounds put "
+            "any noise on every way alike, and the spread column says how large it was.")
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pairs", type=int, default=2000)
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=3,
+                        help="epochs per run, at least 2 (the first, with tracing, is not timed)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--out", default=str(RESULTS / "distributed"))
     parser.add_argument("--measure", choices=list(WAYS.values()), help=argparse.SUPPRESS)
     parser.add_argument("--measure-out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.epochs < 2:
+        parser.error(f"argument --epochs: must be at least 2 (the first epoch traces and "
+                     f"is not timed). Received: {args.epochs}")
     if args.measure:
         measure(args.measure, args.pairs, args.epochs, args.set, args.measure_out)
         return 0
@@ -191,7 +187,7 @@ def main(argv=None):
                                **summarise([r["tokens_per_second"] for r in runs]),
                                "epoch_seconds": [r["seconds"] for r in runs]}
                         for name, runs in rounds.items()},
-               "notes": NOTES}
+               "notes": notes(os.cpu_count())}
     write_json(with_extension(args.out, ".json"), results)
     write_text(with_extension(args.out, ".md"), markdown(results))
     print(markdown(results))

@@ -104,7 +104,7 @@ def test_keras_still_weights_the_loss_tracker_by_the_replica_batch():
         assert "self._loss_tracker.update_state(" in source
 
 
-def test_workarounds_change_nothing_on_one_device():
+def test_the_workaround_helpers_on_one_process():
     import tensorflow as tf
 
     assert not distribute.multi_worker(distribute.make_strategy("none"))

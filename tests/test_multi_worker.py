@@ -10,7 +10,6 @@ Slow (`tests/conftest.py`): about a minute per group of processes here.
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from benchmarks.common import free_ports
 from tf_lstm.translation import corpus
 
 HERE = Path(__file__).resolve().parent
@@ -35,18 +35,6 @@ def pairs(tmp_path):
     path.write_text("".join(f"{e}\t{f}\n" for e, f in corpus.load_bundled()["train"][:360]),
                     encoding="utf-8")
     return path
-
-
-def free_ports(count):
-    """Ports the system reports free (bound to port 0, then released)."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
 
 
 def start(folder, out, args, ports=None, index=None, pause=False):

@@ -13,8 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from tf_lstm.lessons import style
-
-START = "[START]"
+from tf_lstm.translation.tokens import START
 
 
 def _words(name, value):

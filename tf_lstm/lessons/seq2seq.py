@@ -31,6 +31,12 @@ from tf_lstm.translation.decode import check_length_penalty, gnmt_length_penalty
 END = "<end>"
 
 
+def _softmax(scores):
+    """Softmax over the last axis of a 2-D array, shifted by each row's maximum."""
+    shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
 def luong_attention(query, memory, W, scale=True):
     """Luong "general" attention, the computation of `LuongAttention.call`.
 
@@ -70,8 +76,7 @@ def luong_attention(query, memory, W, scale=True):
     scores = query @ W @ memory.T                                # (target, source)
     if checks.boolean("scale", scale):
         scores = scores / math.sqrt(units)
-    shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
-    weights = shifted / shifted.sum(axis=1, keepdims=True)      # (target, source)
+    weights = _softmax(scores)                                   # (target, source)
     return scores, weights, weights @ memory                    # (target, units)
 
 
@@ -117,8 +122,7 @@ def attention_saturation(units, source_steps=10, trials=500, scale=True, seed=0)
     scores = np.einsum("tv,tsv->ts", query @ W, memory)          # (trials, steps)
     if checks.boolean("scale", scale):
         scores = scores / math.sqrt(units)
-    shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
-    a = shifted / shifted.sum(axis=1, keepdims=True)             # (trials, steps)
+    a = _softmax(scores)                                         # (trials, steps)
     entropy = -np.sum(a * np.log(np.clip(a, 1e-300, None)), axis=1)
     jacobian = np.einsum("ts,sr->tsr", a, np.eye(steps)) - a[:, :, None] * a[:, None, :]
     return {"score_std": float(np.mean(scores.std(axis=1))),

@@ -202,7 +202,9 @@ class StringTranslator(tf.Module):
         Returns:
             float64 array `(len(english),)`, each <= 0; ``-inf`` for a French
             sentence holding a word the model's French vocabulary lacks (it
-            can never write that sentence).
+            can never write that sentence). The empty sentence "" gets the
+            finite score of ``[END]`` first, although `translate` never
+            returns it (``min_length=1``).
 
         Raises:
             TypeError: if `english` or `french` is not a list of str.
@@ -242,7 +244,7 @@ class StringTranslator(tf.Module):
         real = tf.not_equal(target_out, PAD_ID)                       # (batch, T)
         total = tf.reduce_sum(tf.where(real, tf.cast(token_lp, tf.float64), 0.0), axis=1)
         lengths = tf.reduce_sum(tf.cast(real, tf.float64), axis=1)    # (batch,), [END] included
-        return (total / ((5.0 + lengths) / 6.0) ** length_penalty).numpy()
+        return (total / decode.gnmt_length_penalty(lengths, length_penalty)).numpy()
 
     def check_texts(self, texts):
         """Validate `texts` (see the module docstring); warn about what the model cannot read.
