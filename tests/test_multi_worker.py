@@ -172,6 +172,20 @@ def test_a_killed_worker_resumes_from_the_chief_backup(tmp_path, pairs):
             "latest.weights.h5", "training_metadata.json"]  # the chief's only
         assert len(history(run)) == 1
 
+        # Worker 1 given a run directory of its own cannot see the chief's backup:
+        # both stop with the same clear error instead of waiting on each other.
+        alone = [*args[:-1], str(tmp_path / "not-shared")]
+        ports = free_ports(2)
+        processes = [start(folder, folder / "apart", arguments, ports, index)
+                     for index, (folder, arguments) in enumerate(
+                         zip(folders, [args, alone]))]
+        codes = finish(processes, timeout=120)
+        for folder in folders:
+            assert "The workers would start at different epochs (0 to 1)" in log(folder), (
+                log(folder)[-3000:])
+        assert codes[0] != 0 and codes[1] != 0
+        assert (run / "backup" / "latest.weights.h5").exists()  # the backup survives
+
         ports = free_ports(2)
         processes = [start(folder, folder / "again", args, ports, index)
                      for index, folder in enumerate(folders)]

@@ -191,6 +191,39 @@ class RestoreOnly(keras.callbacks.BackupAndRestore):
         pass
 
 
+class SameStart(keras.callbacks.Callback):
+    """Under several workers: stop, with a clear error, if they would start at different epochs.
+
+    Each worker restores the chief's backup (`BackupAndRestore` on the chief,
+    `RestoreOnly` elsewhere). A worker that cannot see the chief's run
+    directory starts at epoch 0 while the chief resumes later; they would then
+    wait on each other's all-reduce for ever. Placed after the restoring
+    callback, this one gathers every worker's start epoch
+    when training begins, and every worker raises the same error if they
+    differ.
+
+    Raises:
+        ValueError: on every worker, if the workers' start epochs differ.
+    """
+
+    def on_train_begin(self, logs=None):
+        strategy = self.model.distribute_strategy
+        epoch = int(self.model._initial_epoch or 0)  # set by the restoring callback
+        mine = tf.constant([epoch], tf.int64)
+
+        def every_start():  # (replicas,): each replica's start epoch
+            return tf.distribute.get_replica_context().all_gather(mine, axis=0)
+
+        starts = strategy.experimental_local_results(strategy.run(every_start))[0].numpy()
+        low, high = int(starts.min()), int(starts.max())
+        if low != high:
+            raise ValueError(
+                f"The workers would start at different epochs ({low} to {high}): "
+                "every worker must see the chief's run directory (its backup/) to resume; "
+                "give all of them the same --run-dir on a folder they share. "
+                f"Received: this worker starts at epoch {epoch}")
+
+
 def train(model, prepared, run_dir, verbose="auto", extra_callbacks=()):
     """Fit `model`, writing checkpoints, backups and logs under `run_dir`.
 
@@ -236,6 +269,8 @@ def train(model, prepared, run_dir, verbose="auto", extra_callbacks=()):
         ]
     else:  # another worker: the same training, no files
         callbacks = [RestoreOnly(str(run_dir / "backup")), stopping]
+    if distribute.multi_worker(model.distribute_strategy):
+        callbacks.insert(1, SameStart())  # right after the restoring callback
     callbacks += [learning_rate_schedule(config), *extra_callbacks]
     # The datasets declare their number of batches (`pipeline.make_dataset`),
     # so Keras knows the steps of every epoch, the first one included.
