@@ -42,6 +42,7 @@ import tensorflow as tf
 
 from tf_lstm import checks
 from tf_lstm.translation import decode
+from tf_lstm.translation.model import never_generated
 from tf_lstm.translation.tokens import END, END_ID, PAD_ID, START, START_ID, UNK_ID
 from tf_lstm.translation.vocab import (detokenize, ids_with_case_fallback, make_vectorizer,
                                        normalize)
@@ -236,9 +237,7 @@ class StringTranslator(tf.Module):
         target = tf.cast(target, source.dtype)
         target_in, target_out = target[:, :-1], target[:, 1:]         # (batch, T) each
         logits, _, _ = self.model.decode(target_in, self.model.encode(source))  # (batch, T, vocab)
-        banned = tf.reduce_sum(tf.one_hot([PAD_ID, UNK_ID, START_ID], tf.shape(logits)[-1]),
-                               axis=0) > 0                            # (vocab,), as decode_step
-        step_lp = tf.nn.log_softmax(tf.where(banned, -1e9, tf.cast(logits, tf.float32)))
+        step_lp = tf.nn.log_softmax(never_generated(tf.cast(logits, tf.float32)))  # as decode_step
         token_lp = tf.gather(step_lp, target_out, batch_dims=2)      # (batch, T)
         token_lp = tf.where(tf.equal(target_out, UNK_ID), float("-inf"), token_lp)
         real = tf.not_equal(target_out, PAD_ID)                       # (batch, T)

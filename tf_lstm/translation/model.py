@@ -184,9 +184,7 @@ class Translator(keras.Model):
             `(logits (batch, vocab), new_state)`.
         """
         logits, state, _ = self.decode(tokens[:, None], state)
-        banned = ops.sum(ops.one_hot(ops.convert_to_tensor([PAD_ID, UNK_ID, START_ID]),
-                                     ops.shape(logits)[-1]), axis=0) > 0
-        return ops.where(banned, ops.cast(-1e9, logits.dtype), logits[:, 0]), state
+        return never_generated(logits[:, 0]), state
 
     def call(self, inputs, training=False):
         """Teacher-forced logits `(batch, T, vocab)` for `(source_ids, target_in)`."""
@@ -225,6 +223,26 @@ class Translator(keras.Model):
         return {"source_vocabulary": self.source_vocabulary,
                 "target_vocabulary": self.target_vocabulary,
                 "config": dataclasses.asdict(self.config), "name": self.name}
+
+
+def never_generated(logits):
+    """`logits` with padding, `[UNK]` and `[START]` set to -1e9: what decoding never writes.
+
+    Args:
+        logits: `(..., vocab)`.
+
+    Returns:
+        The same shape and dtype.
+
+    Example:
+
+    >>> import numpy as np
+    >>> np.asarray(never_generated(np.zeros((1, 5), "float32"))).tolist()
+    [[-1000000000.0, -1000000000.0, -1000000000.0, 0.0, 0.0]]
+    """
+    banned = ops.sum(ops.one_hot(ops.convert_to_tensor([PAD_ID, UNK_ID, START_ID]),
+                                 ops.shape(logits)[-1]), axis=0) > 0   # (vocab,)
+    return ops.where(banned, ops.cast(-1e9, logits.dtype), logits)
 
 
 @keras.saving.register_keras_serializable(package="tf_lstm")
