@@ -129,6 +129,10 @@ def test_lstm_weights_say_which_size_a_weight_was_compared_with(weights, message
     (checks.positive_int, 2.0, "Received: x=2.0"),
     (checks.non_negative_int, -1, "must be a non-negative integer. Received: x=-1"),
     (checks.boolean, 1, r"must be a boolean \(True or False\). Received: x=1"),
+    (checks.positive_number, 0, "must be a positive number. Received: x=0"),
+    (checks.positive_number, float("nan"), "must be a positive number. Received: x=nan"),
+    (checks.positive_number, True, "Received: x=True"),
+    (checks.positive_number, "1", "Received: x='1'"),
 ])
 def test_scalar_checks_refuse_lookalikes(check, value, message):
     with pytest.raises(ValueError, match=message):
@@ -138,6 +142,7 @@ def test_scalar_checks_refuse_lookalikes(check, value, message):
 def test_scalar_checks_return_plain_python_values():
     assert type(checks.positive_int("x", np.int64(3))) is int
     assert checks.boolean("x", np.bool_(True)) is True
+    assert type(checks.positive_number("x", np.float32(0.5))) is float
 
 
 def test_float_array_counts_non_finite_entries():

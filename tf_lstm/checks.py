@@ -85,6 +85,26 @@ def non_negative_int(name, value):
     return int(value)
 
 
+def positive_number(name, value):
+    """Return `value` as a float if it is a real number > 0 (not a bool; NaN refused).
+
+    Raises:
+        ValueError: otherwise, naming `name` and the received value.
+
+    Example:
+
+    >>> positive_number("clipnorm", 0.5)
+    0.5
+    >>> positive_number("clipnorm", 0)
+    Traceback (most recent call last):
+    ValueError: Argument `clipnorm` must be a positive number. Received: clipnorm=0
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
+        raise ValueError(f"Argument `{name}` must be a positive number. "
+                         f"Received: {name}={_short(value)}")
+    return float(value)
+
+
 def boolean(name, value):
     """Return `value` as a bool if it is a Python or NumPy bool.
 

@@ -34,13 +34,6 @@ ADDING_PROBLEM_BASELINE_MSE = 1.0 / 6.0  # Var(u1 + u2) for u1, u2 ~ U(0, 1)
 ADDING_PROBLEM_SOLVED_MSE = 0.01         # the usual bar for "solved"
 
 
-def _seed(seed):
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(
-            f"Argument `seed` must be a non-negative integer. Received: seed={seed!r}")
-    return int(seed)
-
-
 def adding_problem(n, steps, seed=0):
     """Make `n` sequences of the adding problem (Hochreiter & Schmidhuber, 1997).
 
@@ -73,7 +66,7 @@ def adding_problem(n, steps, seed=0):
         raise ValueError(
             "Argument `steps` must be an integer >= 2 (one marker in each half). "
             f"Received: steps={steps!r}")
-    rng = np.random.default_rng(_seed(seed))
+    rng = np.random.default_rng(checks.non_negative_int("seed", seed))
     half = steps // 2
     values = rng.uniform(0.0, 1.0, size=(n, steps))            # (n, steps)
     first = rng.integers(0, half, size=n)                      # (n,)
@@ -136,14 +129,10 @@ class AddingConfig:
     def __post_init__(self):
         for name in ("units", "batch_size", "epochs", "n_train", "n_test"):
             checks.positive_int(name, getattr(self, name))
-        _seed(self.seed)
-        for name in ("learning_rate", "clipnorm"):
-            value = getattr(self, name)
-            if name == "clipnorm" and value is None:
-                continue
-            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
-                raise ValueError(f"Argument `{name}` must be a positive number. "
-                                 f"Received: {name}={value!r}")
+        checks.non_negative_int("seed", self.seed)
+        checks.positive_number("learning_rate", self.learning_rate)
+        if self.clipnorm is not None:
+            checks.positive_number("clipnorm", self.clipnorm)
         if self.batch_size > self.n_train:
             raise ValueError("Argument `batch_size` must be at most `n_train`. "
                              f"Received: batch_size={self.batch_size}, n_train={self.n_train}")
@@ -273,9 +262,7 @@ def clipped_fraction(history, clipnorm):
     if norms.ndim != 2 or not norms.size:
         raise ValueError("Argument `history` must have non-empty 'tensor_gradient_norms' of "
                          f"shape (updates, tensors). Received: shape {norms.shape}")
-    if isinstance(clipnorm, bool) or not isinstance(clipnorm, numbers.Real) or not clipnorm > 0:
-        raise ValueError(f"Argument `clipnorm` must be a positive number. "
-                         f"Received: clipnorm={clipnorm!r}")
+    checks.positive_number("clipnorm", clipnorm)
     clipped = norms > clipnorm                                   # (updates, tensors)
     return float(np.mean(clipped.any(axis=1))), clipped.mean(axis=0)
 
@@ -309,7 +296,6 @@ def plateau_updates(history, updates_per_epoch, level=ADDING_PROBLEM_BASELINE_MS
     """
     mse = _history(history, "test_mse")
     checks.positive_int("updates_per_epoch", updates_per_epoch)
-    if isinstance(level, bool) or not isinstance(level, numbers.Real) or not level > 0:
-        raise ValueError(f"Argument `level` must be a positive number. Received: level={level!r}")
+    checks.positive_number("level", level)
     below = np.flatnonzero(mse < level)
     return None if not below.size else int(below[0]) * updates_per_epoch

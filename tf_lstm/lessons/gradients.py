@@ -108,13 +108,8 @@ def recurrent_layer(kind, units, seed=0, recurrent_gain=1.0, forget_bias=None, *
         raise ValueError(
             f"Argument `kind` must be one of {KINDS}. Received: kind={kind!r}")
     checks.positive_int("units", units)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(
-            f"Argument `seed` must be a non-negative integer. Received: seed={seed!r}")
-    if isinstance(recurrent_gain, bool) or not isinstance(
-            recurrent_gain, (int, float)) or not recurrent_gain > 0:
-        raise ValueError("Argument `recurrent_gain` must be a positive number. "
-                         f"Received: recurrent_gain={recurrent_gain!r}")
+    checks.non_negative_int("seed", seed)
+    checks.positive_number("recurrent_gain", recurrent_gain)
     if forget_bias is not None:
         if kind != "LSTM":
             raise ValueError("Argument `forget_bias` is for kind='LSTM' only. "
@@ -345,11 +340,8 @@ def gradient_step(model, x, y, learning_rate=0.01, clipnorm=None, global_clipnor
         raise TypeError(f"Argument `model` must be a keras.Model. Received: model={model!r:.80}")
     for name, value in (("learning_rate", learning_rate), ("clipnorm", clipnorm),
                         ("global_clipnorm", global_clipnorm)):
-        if name != "learning_rate" and value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-            raise ValueError(f"Argument `{name}` must be a positive number. "
-                             f"Received: {name}={value!r}")
+        if name == "learning_rate" or value is not None:
+            checks.positive_number(name, value)
     weights = model.trainable_variables
     saved = [w.numpy() for w in weights]
 
