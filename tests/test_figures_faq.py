@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from tf_lstm.lessons import figures_faq, style  # noqa: E402
+from tf_lstm.lessons import figures_faq  # noqa: E402
 
 
 MASK = np.array([[True, False], [False, True]])
@@ -51,15 +51,6 @@ def test_masks_title_says_which_are_right_padded():
 def test_bad_arguments_are_named(call):
     with pytest.raises(ValueError, match="Argument `"):
         call()
-
-
-def test_one_colour_per_model_and_line_styles_within_a_model():
-    styles = figures_faq.line_styles(["SimpleRNN", "LSTM, bias 1", "LSTM, bias 3", "zeros",
-                                      "GRU"])
-    assert styles["SimpleRNN"] == ("tab:red", "-") and styles["GRU"] == ("tab:green", "-")
-    assert styles["LSTM, bias 1"] == ("tab:blue", "-")
-    assert styles["LSTM, bias 3"] == ("tab:blue", "--")
-    assert styles["zeros"][0] not in style.COLORS.values()
 
 
 def test_legends_are_outside_the_axes():

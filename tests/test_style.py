@@ -32,6 +32,19 @@ def test_no_two_models_share_a_colour_except_the_baselines():
     assert len(set(models.values())) == len(models)
 
 
+def test_one_colour_per_model_and_line_styles_within_a_model():
+    styles = style.line_styles(["SimpleRNN", "LSTM, bias 1", "LSTM, bias 3", "zeros",
+                                      "GRU"])
+    assert styles["SimpleRNN"] == ("tab:red", "-") and styles["GRU"] == ("tab:green", "-")
+    assert styles["LSTM, bias 1"] == ("tab:blue", "-")
+    assert styles["LSTM, bias 3"] == ("tab:blue", "--")
+    assert styles["zeros"][0] not in style.COLORS.values()
+
+
+def test_colours_for_other_labels_are_no_model_s():
+    assert not set(style.OTHER_COLORS) & set(style.COLORS.values())
+
+
 def test_setup_seeds_styles_and_reads_the_fast_flag(monkeypatch, capsys):
     monkeypatch.setenv(style.FAST_ENV, "1")
     assert style.setup(seed=3) is True

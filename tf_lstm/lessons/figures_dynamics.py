@@ -56,13 +56,11 @@ def plot_gradient_flow(panels, title=None):
     fig, axes = plt.subplots(1, len(panels), figsize=(min(4.6 * len(panels), 9.6), 4.4),
                              sharey=True, squeeze=False)
     for ax, (panel_title, curves) in zip(axes[0], panels.items()):
-        seen = {}
+        styles = style.line_styles(curves)
         for label, norms in curves.items():
             norms = np.asarray(norms, dtype=float)
             distance = np.arange(len(norms))[::-1]
-            color = style.color(label, None)
-            line_style = "-" if seen.get(color, 0) == 0 else ["--", ":", "-."][seen[color] % 3 - 1]
-            seen[color] = seen.get(color, 0) + 1
+            color, line_style = styles[label]
             positive = norms > 0  # float32 underflow to 0 cannot go on a log axis
             ax.plot(distance[positive], norms[positive], line_style, color=color, label=label)
         ax.set_yscale("log")

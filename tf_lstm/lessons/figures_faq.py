@@ -13,10 +13,8 @@ Each function only draws: it computes nothing about the LSTM itself. A label
 that names a model (``"SimpleRNN"``, ``"LSTM, forget bias 3"``) gets that
 model's colour from `style.color`, the same in every notebook; labels of one
 model share its colour and differ in line style; other labels (variants of
-the data, not models) get colours no model uses.
+the data, not models) get colours no model uses (`style.line_styles`).
 """
-
-import itertools
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -25,42 +23,12 @@ from matplotlib.ticker import FormatStrFormatter, LogLocator, MaxNLocator, NullF
 from tf_lstm.lessons import style
 from tf_lstm.lessons.masks import is_right_padded
 
-# Colours for labels that name no model: none of them is in `style.COLORS`.
-OTHER_COLORS = ("black", "tab:olive", "tab:cyan", "tab:pink", "tab:brown")
-LINESTYLES = ("-", "--", ":", "-.")
-
 
 def _dict(name, value):
     if not isinstance(value, dict) or not value:
         raise ValueError(f"Argument `{name}` must be a non-empty dict {{label: array}}. "
                          f"Received: {type(value).__name__}")
     return value
-
-
-def line_styles(labels):
-    """A colour and a line style per label: one colour per model (`style.color`).
-
-    Args:
-        labels: the curves' labels, in drawing order.
-
-    Returns:
-        dict `{label: (colour, linestyle)}`. Labels naming the same model share
-        its colour and get different line styles; labels naming no model get
-        colours from `OTHER_COLORS`, in turn.
-
-    Example:
-
-    >>> line_styles(["SimpleRNN", "LSTM, bias 1", "LSTM, bias 3", "zeros"])["LSTM, bias 3"]
-    ('tab:blue', '--')
-    """
-    others = itertools.cycle(OTHER_COLORS)
-    seen, styles = {}, {}
-    for label in labels:
-        colour = style.color(label, default=None) or next(others)
-        count = seen.get(colour, 0)
-        seen[colour] = count + 1
-        styles[label] = (colour, LINESTYLES[count % len(LINESTYLES)])
-    return styles
 
 
 def plot_masks(masks, title="Masks (T: real step, F: padding)"):
@@ -124,7 +92,7 @@ def plot_curves(curves, ylabel, title, baseline=None, baseline_label="baseline",
     """
     curves = _dict("curves", curves)
     fig, ax = plt.subplots(figsize=(8.5, 3.4))
-    for label, (colour, linestyle) in line_styles(curves).items():
+    for label, (colour, linestyle) in style.line_styles(curves).items():
         values = np.asarray(curves[label], dtype=float)
         ax.plot(np.arange(1, len(values) + 1), values, marker="o", ms=3, color=colour,
                 ls=linestyle, label=label)
@@ -171,7 +139,7 @@ def plot_missing(x, imputed, indicator, target=None):
                                      gridspec_kw={"height_ratios": [3, 1]})
     if target is not None:
         ax.plot(t, target, color="grey", lw=0.8, label="noise-free signal")
-    for label, (colour, linestyle) in line_styles(_dict("imputed", imputed)).items():
+    for label, (colour, linestyle) in style.line_styles(_dict("imputed", imputed)).items():
         ax.plot(t, imputed[label], lw=1.2, color=colour, ls=linestyle,
                 drawstyle="steps-mid", label=f"imputed: {label}")
     ax.plot(t, x, "ko", ms=3.5, label="observed")
@@ -218,7 +186,7 @@ def plot_outlier(runs, spike_step=None, title=OUTLIER_TITLE):
     runs = _dict("runs", runs)
     reference = next(iter(runs.values()))
     fig, axes = plt.subplots(1, 3, figsize=(10, 3.6))
-    for label, (colour, linestyle) in line_styles(runs).items():
+    for label, (colour, linestyle) in style.line_styles(runs).items():
         run = runs[label]
         t = np.arange(len(run["x"]))
         kw = dict(lw=1.4, color=colour, ls=linestyle, label=label)
@@ -262,7 +230,7 @@ def plot_gradient_reach(curves, title):
     >>> plt.close(fig)
     """
     fig, ax = plt.subplots(figsize=(9, 3.6))
-    for label, (colour, linestyle) in line_styles(_dict("curves", curves)).items():
+    for label, (colour, linestyle) in style.line_styles(_dict("curves", curves)).items():
         values = np.asarray(curves[label], dtype=float)
         lag = len(values) - 1 - np.arange(len(values))
         ax.plot(lag, values, lw=1.6, color=colour, ls=linestyle, label=label)

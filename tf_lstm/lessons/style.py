@@ -6,9 +6,12 @@ rendered width, legends framed), and returns whether the test suite runs the
 notebook in fast mode (``TF_LSTM_FAST=1``: small data, few epochs).
 
 `COLORS` gives each model, and each decoding method, one colour across all
-notebooks: the SimpleRNN is red wherever it appears, the LSTM blue.
+notebooks: the SimpleRNN is red wherever it appears, the LSTM blue;
+`line_styles` gives several curves of one model its colour in different line
+styles, and labels that name no model colours no model uses.
 """
 
+import itertools
 import os
 
 from tf_lstm import checks
@@ -26,6 +29,10 @@ COLORS = {
     "greedy": "tab:purple",        # decoding methods of the translator
     "beam search": "tab:brown",
 }
+
+# Colours for labels that name no model (variants of the data): none is in COLORS.
+OTHER_COLORS = ("black", "tab:olive", "tab:cyan", "tab:pink", "darkgoldenrod")
+LINESTYLES = ("-", "--", ":", "-.")  # the 1st, 2nd, ... curve of one model
 
 # Longer names first, so that "ScratchLSTM (XLA)" is ScratchLSTM, not LSTM.
 _BY_LENGTH = sorted(COLORS, key=len, reverse=True)
@@ -62,6 +69,32 @@ def color(label, default=_RAISE):
         return default
     raise ValueError(f"Argument `label` must name one of {sorted(COLORS)}. "
                      f"Received: label={label!r}")
+
+
+def line_styles(labels):
+    """A colour and a line style per label: one colour per model (`style.color`).
+
+    Args:
+        labels: the curves' labels, in drawing order.
+
+    Returns:
+        dict `{label: (colour, linestyle)}`. Labels naming the same model share
+        its colour and get different line styles; labels naming no model get
+        colours from `OTHER_COLORS`, in turn.
+
+    Example:
+
+    >>> line_styles(["SimpleRNN", "LSTM, bias 1", "LSTM, bias 3", "zeros"])["LSTM, bias 3"]
+    ('tab:blue', '--')
+    """
+    others = itertools.cycle(OTHER_COLORS)
+    seen, styles = {}, {}
+    for label in labels:
+        colour = color(label, default=None) or next(others)
+        count = seen.get(colour, 0)
+        seen[colour] = count + 1
+        styles[label] = (colour, LINESTYLES[count % len(LINESTYLES)])
+    return styles
 
 
 def setup(seed=0):
