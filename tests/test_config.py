@@ -18,6 +18,13 @@ from tf_lstm.translation.config import PRESETS, TranslatorConfig
     ({"max_length": 1}, r"Argument `max_length` must be at least 2 .*Received: max_length=1"),
     ({"length_grouping": "sort"}, r"Argument `length_grouping` must be one of "
                                   r"\('buckets', 'sorted'\)\. Received: length_grouping='sort'"),
+    ({"tokenizer": "bpe"}, r"Argument `tokenizer` must be one of \('words', 'wordpiece'\)"),
+    ({"precision": "float16"}, r"Argument `precision` must be one of"),
+    ({"bidirectional": 1}, r"Argument `bidirectional` must be a boolean"),
+    ({"bidirectional": True, "units": 255}, r"Argument `units` must be even"),
+    ({"label_smoothing": 1.0}, r"Argument `label_smoothing` must be in \[0, 1\)"),
+    ({"warmup_steps": -1}, r"Argument `warmup_steps` must be a non-negative integer"),
+    ({"average_checkpoints": 0}, r"Argument `average_checkpoints` must be a positive integer"),
 ])
 def test_every_field_is_checked(values, message):
     with pytest.raises(ValueError, match=message):
@@ -35,12 +42,22 @@ def test_overrides_convert_to_each_fields_type_after_preset_and_values():
     assert TranslatorConfig.from_overrides() == TranslatorConfig()  # the demo preset
 
 
+@pytest.mark.parametrize("text, value", [("true", True), ("True", True), ("1", True),
+                                         ("yes", True), ("false", False), ("0", False),
+                                         ("NO", False)])
+def test_boolean_overrides_read_true_and_false(text, value):
+    config = TranslatorConfig.from_overrides([f"input_feeding={text}"])
+    assert config.input_feeding is value
+
+
 @pytest.mark.parametrize("overrides, preset, message", [
-    (["units"], "demo", r"Override 'units' must be KEY=VALUE with KEY one of \['batch_size'"),
+    (["units"], "demo", r"Override 'units' must be KEY=VALUE with KEY one of \['attention_scale'"),
     (["colour=red"], "demo", r"Override 'colour=red' must be KEY=VALUE"),
     (["units=1.5"], "demo", r"Override 'units=1\.5': `units` must be an int\. Received: '1\.5'"),
     (["dropout=lots"], "demo", r"`dropout` must be a float\. Received: 'lots'"),
     (["dropout=1.5"], "demo", r"Argument `dropout` must be in \[0, 1\)"),
+    (["bidirectional=2"], "demo", r"`bidirectional` must be a bool \(true or false\)\. "
+                                  r"Received: '2'"),
     ([], "huge", r"Argument `preset` must be one of \['demo', 'tatoeba'\]\. "
                  r"Received: preset='huge'"),
 ])

@@ -10,6 +10,9 @@ import dataclasses
 from tf_lstm import checks
 
 GROUPINGS = ("buckets", "sorted")  # how `pipeline.make_dataset` groups pairs by length
+TOKENIZERS = ("words", "wordpiece")  # whole words, or WordPiece subwords (`tf_lstm.translation.subwords`)
+PRECISIONS = ("float32", "mixed_bfloat16")  # the layers' compute dtype (variables stay float32)
+_TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no")
 
 # Named recipes: `TranslatorConfig.from_overrides(preset=...)`, `tf-lstm train --preset`.
 PRESETS = {
@@ -43,6 +46,16 @@ class TranslatorConfig:
     epochs: int = 10               # upper bound; early stopping usually ends sooner
     patience: int = 2              # epochs without validation improvement before stopping
     seed: int = 0                  # seeds weights, dropout and shuffling
+    # The levers of the Tatoeba recipe (benchmarks/README.md measures each one):
+    tokenizer: str = "words"       # "words" or "wordpiece" (vocabulary caps above are its sizes)
+    bidirectional: bool = False    # encoder reads both ways, units // 2 each (units must be even)
+    input_feeding: bool = False    # decoder input = [embedding; previous attentional vector]
+    attention_scale: bool = True   # divide attention scores by sqrt(units)
+    tie_embeddings: bool = False   # output layer = target embedding transposed
+    label_smoothing: float = 0.0   # share of each target's probability spread over the vocabulary
+    warmup_steps: int = 0          # linear learning-rate warm-up over the first updates
+    average_checkpoints: int = 1   # average the weights of the last N epochs (1 = no averaging)
+    precision: str = "float32"     # "float32" or "mixed_bfloat16"
 
     @classmethod
     def from_overrides(cls, overrides=(), preset="demo", **values):
@@ -82,19 +95,34 @@ class TranslatorConfig:
                                  f"{sorted(kinds)}.")
             kind = kinds[key]
             try:
-                values[key] = kind(text.strip())
+                values[key] = _convert(kind, text.strip())
             except ValueError:
                 raise ValueError(f"Override {item!r}: `{key}` must be "
-                                 f"{'an' if kind is int else 'a'} {kind.__name__}. "
+                                 f"{'an' if kind is int else 'a'} {kind.__name__}"
+                             f"{' (true or false)' if kind is bool else ''}. "
                                  f"Received: {text!r}") from None
         return cls(**values)
 
     def __post_init__(self):
         for name in ("embedding_dim", "units", "max_source_vocabulary",
                      "max_target_vocabulary", "max_length", "batch_size",
-                     "epochs", "patience"):
+                     "epochs", "patience", "average_checkpoints"):
             checks.positive_int(name, getattr(self, name))
-        checks.non_negative_int("seed", self.seed)
+        for name in ("seed", "warmup_steps"):
+            checks.non_negative_int(name, getattr(self, name))
+        for name in ("bidirectional", "input_feeding", "attention_scale", "tie_embeddings"):
+            checks.boolean(name, getattr(self, name))
+        for name, allowed in (("tokenizer", TOKENIZERS), ("precision", PRECISIONS)):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"Argument `{name}` must be one of {allowed}. "
+                                 f"Received: {name}={getattr(self, name)!r}")
+        if self.bidirectional and self.units % 2:
+            raise ValueError("Argument `units` must be even with `bidirectional=True` "
+                             "(each direction gets units // 2). "
+                             f"Received: units={self.units}")
+        if not 0.0 <= self.label_smoothing < 1.0:
+            raise ValueError("Argument `label_smoothing` must be in [0, 1). "
+                             f"Received: label_smoothing={self.label_smoothing!r}")
         if self.max_length < 2:  # the French side is >= 1 token plus [END]: 1 keeps no pair
             raise ValueError("Argument `max_length` must be at least 2 (a French sentence "
                              "counts its [END] token, so 1 keeps no pair). "
@@ -112,3 +140,12 @@ class TranslatorConfig:
             if not 0 < getattr(self, name) < float("inf"):
                 raise ValueError(f"Argument `{name}` must be positive and finite. "
                                  f"Received: {name}={getattr(self, name)!r}")
+
+
+def _convert(kind, text):
+    """`text` as a `kind` (int, float, str or bool: true/false, 1/0, yes/no)."""
+    if kind is bool:
+        if text.lower() in _TRUE + _FALSE:
+            return text.lower() in _TRUE
+        raise ValueError(text)
+    return kind(text)
