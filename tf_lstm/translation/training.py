@@ -296,7 +296,7 @@ class AverageCheckpoints(keras.callbacks.Callback):
 
     Vaswani et al. (2017) average their last checkpoints; this averages the
     weights at the end of the last `n` epochs, held in memory (`n` copies of
-    the weights, at most twice that while a newer epoch is not the best).
+    the weights, up to twice that after the best epoch).
     After each epoch it keeps that epoch's weights; when `stopping` (an
     `EarlyStopping` with `restore_best_weights=True`, earlier in the callback
     list) has just marked the epoch as the best, it remembers the snapshots
@@ -317,7 +317,8 @@ class AverageCheckpoints(keras.callbacks.Callback):
         n: how many epochs to average (1 changes nothing).
         stopping: the run's `keras.callbacks.EarlyStopping`, placed before this callback.
         validation_data: the validation dataset (`Prepared.valid`).
-        record: a JSON file to write `outcome` to, or None.
+        record: a JSON file to write `outcome` to (removed when training
+            begins, so it is absent when nothing was averaged), or None.
         verbose: 0 for silence, else one line says which weights were kept
             and both losses.
 
@@ -345,6 +346,9 @@ class AverageCheckpoints(keras.callbacks.Callback):
         self.outcome = None
 
     def on_train_begin(self, logs=None):
+        if self.record is not None:  # an earlier run's outcome would mislead
+            Path(self.record).unlink(missing_ok=True)
+        self.outcome = None
         self._recent = collections.deque(maxlen=self.n)  # (epoch, weights), newest last
         self._best = []           # the snapshots ending at the best epoch
         self._best_loss = None    # the best epoch's validation loss
