@@ -150,8 +150,9 @@ def main(argv=None):
               for name, c in configs.items()}
 
     def fit_function(name):
-        # Each call trains epoch e; the schedule gives it learning_rate * lr_decay ** e.
-        schedule = [training.learning_rate_schedule(configs[name])]
+        # Each call trains epoch e; the schedule gives it learning_rate * lr_decay ** e
+        # (after the warm-up, if any: it continues from the optimizer's update count).
+        schedule = [training.LearningRate(configs[name])]
         if name == "straightforward":
             return lambda e: models[name].fit(
                 x_train, y_train, batch_size=config.batch_size, epochs=e + 1,

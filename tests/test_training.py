@@ -187,3 +187,150 @@ def test_prepare_refuses_a_max_length_that_leaves_no_pair(tiny_splits):
     with pytest.raises(ValueError, match=r"`config.max_length` leaves no train pair.*"
                                          r"Received: max_length=2"):
         training.prepare(tiny_splits, dataclasses.replace(CONFIG, max_length=2))
+
+
+class Recorder(keras.callbacks.Callback):
+    """Records, independently of the code under test, the rate of each update and each epoch's weights."""
+
+    def on_train_begin(self, logs=None):
+        self.rates, self.weights, self.val_losses = [], [], []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_begin(self, batch, logs=None):
+        optimizer = self.model.optimizer
+        self.rates.append((self.epoch, int(optimizer.iterations),
+                           float(optimizer.learning_rate)))
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.weights.append(self.model.get_weights())
+        self.val_losses.append(logs["val_loss"])
+
+
+def test_the_learning_rate_warms_up_over_the_first_updates_then_decays(tiny_splits, tmp_path):
+    config = dataclasses.replace(CONFIG, warmup_steps=10)  # 7 batches an epoch: 1.4 epochs
+    prepared = training.prepare(tiny_splits, config)
+    model = training.build_translator(prepared, config)
+    recorder = Recorder()
+    history = training.train(model, prepared, tmp_path, verbose=0, extra_callbacks=[recorder])
+    steps = [step for _, step, _ in recorder.rates]
+    assert steps == list(range(len(steps))) and len(steps) > 15  # one rate per update
+    for epoch, step, rate in recorder.rates:
+        expected = 2e-3 * 0.5 ** epoch * min(1.0, (step + 1) / 10)
+        assert rate == pytest.approx(expected, rel=1e-6), (epoch, step)
+    assert recorder.rates[0][2] == pytest.approx(2e-4)  # the first update: a tenth
+    last = {epoch: rate for epoch, _, rate in recorder.rates}  # each epoch's last update
+    assert history.history["learning_rate"] == [last[0], last[1], last[2]]  # logged per epoch
+    assert [last[1], last[2]] == pytest.approx([1e-3, 5e-4], rel=1e-6)  # warmed up by epoch 1's end
+
+
+def test_a_resumed_run_continues_the_warm_up_from_the_update_count(tiny_splits):
+    config = dataclasses.replace(CONFIG, warmup_steps=20)
+    model = training.build_translator(training.prepare(tiny_splits, config), config)
+    model.optimizer.iterations.assign(12)  # as BackupAndRestore restores it
+    schedule = training.LearningRate(config)
+    schedule.set_model(model)
+    schedule.on_epoch_begin(1)
+    assert float(model.optimizer.learning_rate) == pytest.approx(2e-3 * 0.5 * 13 / 20)
+    schedule.on_train_batch_begin(3)  # update 15 of the run
+    assert float(model.optimizer.learning_rate) == pytest.approx(2e-3 * 0.5 * 16 / 20)
+    model.optimizer.iterations.assign(30)  # warmed up: the epoch's rate
+    schedule.on_epoch_begin(2)
+    schedule.on_train_batch_begin(0)
+    assert float(model.optimizer.learning_rate) == pytest.approx(2e-3 * 0.25)
+    with pytest.raises(TypeError, match="`config` must be a TranslatorConfig"):
+        training.LearningRate({"learning_rate": 1e-3})
+
+
+def test_training_keeps_the_average_of_the_last_epochs_only_if_it_is_better(
+        tiny_splits, tmp_path):
+    config = dataclasses.replace(CONFIG, epochs=2, average_checkpoints=2)
+    prepared = training.prepare(tiny_splits, config)
+    model = training.build_translator(prepared, config)
+    recorder = Recorder()
+    training.train(model, prepared, tmp_path, verbose=0, extra_callbacks=[recorder])
+    best = recorder.val_losses.index(min(recorder.val_losses))  # what early stopping keeps
+    assert best == 1  # the tiny model still improves: epochs 0 and 1 are averaged
+    mean = [(a.astype("float64") + b) / 2 for a, b in zip(*recorder.weights)]
+    outcome = json.loads((tmp_path / "averaging.json").read_text())
+    assert outcome["epochs"] == [0, 1]
+    assert outcome["epoch_val_loss"] == pytest.approx(recorder.val_losses[1], rel=1e-6)
+    kept = model.get_weights()
+    model.set_weights(mean)
+    average_loss = model.evaluate(prepared.valid, verbose=0, return_dict=True)["loss"]
+    assert outcome["average_val_loss"] == pytest.approx(average_loss, rel=1e-5)
+    if average_loss < recorder.val_losses[1]:
+        assert outcome["kept"] == "average"
+        for got, want in zip(kept, mean):
+            assert got == pytest.approx(want, rel=1e-5, abs=1e-7)
+    else:
+        assert outcome["kept"] == "epoch"
+        for got, want in zip(kept, recorder.weights[1]):
+            assert (got == want).all()
+
+
+def _drive_averaging(model, valid, n, epochs, tmp_path):
+    """Runs EarlyStopping and AverageCheckpoints by hand over `epochs`: (weights, val_loss) pairs."""
+    stopping = keras.callbacks.EarlyStopping(patience=5, restore_best_weights=True)
+    averaging = training.AverageCheckpoints(n, stopping, valid, tmp_path / "averaging.json",
+                                            verbose=0)
+    for callback in (stopping, averaging):
+        callback.set_model(model)
+        callback.on_train_begin()
+    for epoch, (weights, loss) in enumerate(epochs):
+        model.set_weights(weights)
+        for callback in (stopping, averaging):  # the order `train` gives them
+            callback.on_epoch_end(epoch, {"val_loss": loss})
+    for callback in (stopping, averaging):
+        callback.on_train_end()
+    return averaging
+
+
+def test_averaging_keeps_the_epochs_weights_unless_the_average_is_lower(tiny_splits, tmp_path):
+    """The claimed epoch losses decide the branch: a real loss is ~6, never 0 nor 1e9."""
+    prepared = training.prepare(tiny_splits, CONFIG)
+    model = training.build_translator(prepared, CONFIG)
+    trained = model.get_weights()
+    other = [w * 0.5 for w in trained]
+    mean = [(a.astype("float64") + b) / 2 for a, b in zip(trained, other)]
+    # An unbeatable last epoch: its weights come back.
+    averaging = _drive_averaging(model, prepared.valid, 2,
+                                 [(trained, 9.0), (other, 0.0)], tmp_path)
+    assert averaging.outcome["kept"] == "epoch" and averaging.outcome["epochs"] == [0, 1]
+    assert all((got == want).all() for got, want in zip(model.get_weights(), other))
+    # A poor last epoch: the average is kept, and written down.
+    averaging = _drive_averaging(model, prepared.valid, 2,
+                                 [(trained, 2e9), (other, 1e9)], tmp_path)
+    assert averaging.outcome["kept"] == "average"
+    for got, want in zip(model.get_weights(), mean):
+        assert got == pytest.approx(want, rel=1e-6)
+    assert json.loads((tmp_path / "averaging.json").read_text()) == averaging.outcome
+    # The best epoch was the first: nothing before it to average with, nothing
+    # changes, and the previous outcome is no longer there to mislead.
+    averaging = _drive_averaging(model, prepared.valid, 2,
+                                 [(trained, 1.0), (other, 2.0)], tmp_path)
+    assert averaging.outcome is None and not (tmp_path / "averaging.json").exists()
+    assert all((got == want).all() for got, want in zip(model.get_weights(), trained))
+    # n=1 averages nothing.
+    averaging = _drive_averaging(model, prepared.valid, 1,
+                                 [(other, 2e9), (trained, 1e9)], tmp_path)
+    assert averaging.outcome is None
+    assert all((got == want).all() for got, want in zip(model.get_weights(), trained))
+    with pytest.raises(ValueError, match="restore_best_weights=True"):
+        training.AverageCheckpoints(2, keras.callbacks.EarlyStopping(), prepared.valid)
+    with pytest.raises(ValueError, match="Argument `n` must be a positive integer"):
+        training.AverageCheckpoints(0, keras.callbacks.EarlyStopping(
+            restore_best_weights=True), prepared.valid)
+
+
+def test_the_command_line_sets_warm_up_and_averaging(monkeypatch):
+    from tf_lstm import cli
+
+    monkeypatch.delenv("TF_LSTM_FAST", raising=False)
+    args = cli.build_parser().parse_args(["train", "--set", "warmup_steps=400",
+                                          "--set", "average_checkpoints=3"])
+    config = cli._config(args)
+    assert (config.warmup_steps, config.average_checkpoints) == (400, 3)
+    assert cli._config(cli.build_parser().parse_args(["train"])) == TranslatorConfig(
+        epochs=TranslatorConfig().epochs)  # off by default

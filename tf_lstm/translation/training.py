@@ -8,7 +8,13 @@
 - `BackupAndRestore`, so an interrupted run resumes where it stopped when
   `train` is called again with the same run directory;
 - TensorBoard logs (`logs/`) and a CSV history (`history.csv`);
-- the learning rate `learning_rate * lr_decay ** epoch`.
+- the learning rate `learning_rate * lr_decay ** epoch`, after a linear
+  warm-up over the first `warmup_steps` updates (`LearningRate`);
+- with `average_checkpoints` N > 1, checkpoint averaging (`AverageCheckpoints`):
+  the weights at the end of the last N epochs up to the epoch early stopping
+  keeps are averaged, and the average is kept only if its validation loss is
+  lower than that epoch's; ``averaging.json`` says which was kept and both
+  losses. ``best.weights.h5`` stays the best epoch's weights either way.
 
 Under a multi-worker strategy only the chief (`distribute.is_chief`) writes
 these files; every other worker writes nothing and, when a run resumes,
@@ -18,14 +24,17 @@ What a run directory records for later (``data.json``, ``config.json``) and
 the resume check live in `tf_lstm.translation.runs`.
 """
 
+import collections
 import dataclasses
 import time
 import warnings
 from pathlib import Path
 
 import keras
+import numpy as np
 import tensorflow as tf
 
+from tf_lstm import checks
 from tf_lstm.files import write_json
 from tf_lstm.translation import distribute, pipeline, vocab
 from tf_lstm.translation.config import TranslatorConfig
@@ -224,6 +233,155 @@ class SameStart(keras.callbacks.Callback):
                 f"Received: this worker starts at epoch {epoch}")
 
 
+class LearningRate(keras.callbacks.Callback):
+    """Set the learning rate: a linear warm-up over the first updates, a decay per epoch.
+
+    Before update number `step` (0-based: the optimizer's `iterations`) of
+    epoch `epoch` (0-based) the rate is::
+
+        learning_rate * lr_decay ** epoch * min(1, (step + 1) / warmup_steps)
+
+    (no warm-up factor when `warmup_steps` is 0). The step is read from
+    `optimizer.iterations` when each epoch begins, after `BackupAndRestore`
+    restored it, so a resumed run continues the warm-up where it stopped;
+    within the epoch the batch index counts on. The rate is set before each
+    epoch and, during the warm-up only, before each batch, so it costs
+    nothing per batch afterwards. After each epoch the rate is logged as
+    ``learning_rate`` (in the `History`), as Keras's `LearningRateScheduler` does.
+
+    Args:
+        config: a `TranslatorConfig` (`learning_rate`, `lr_decay`, `warmup_steps`).
+
+    Raises:
+        TypeError: if `config` is not a `TranslatorConfig`.
+
+    Example:
+
+    >>> schedule = LearningRate(TranslatorConfig(learning_rate=1e-3, lr_decay=0.5,
+    ...                                          warmup_steps=4))
+    >>> schedule.rate(step=1, epoch=0), schedule.rate(step=9, epoch=2)
+    (0.0005, 0.00025)
+    """
+
+    def __init__(self, config):
+        super().__init__()
+        if not isinstance(config, TranslatorConfig):
+            raise TypeError("Argument `config` must be a TranslatorConfig. "
+                            f"Received: {type(config).__name__}")
+        self.config = config
+
+    def rate(self, step, epoch):
+        """The learning rate of update `step` (0-based) in epoch `epoch` (0-based)."""
+        c = self.config
+        warmup = min(1.0, (step + 1) / c.warmup_steps) if c.warmup_steps else 1.0
+        return c.learning_rate * c.lr_decay ** epoch * warmup
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+        self._first_step = int(self.model.optimizer.iterations)
+        self.model.optimizer.learning_rate = self.rate(self._first_step, epoch)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        step = self._first_step + batch
+        if step < self.config.warmup_steps:  # still warming up
+            self.model.optimizer.learning_rate = self.rate(step, self._epoch)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["learning_rate"] = float(self.model.optimizer.learning_rate)
+
+
+class AverageCheckpoints(keras.callbacks.Callback):
+    """Keep the average of the weights of the last `n` epochs up to the kept epoch, if better.
+
+    Vaswani et al. (2017) average their last checkpoints; this averages the
+    weights at the end of the last `n` epochs, held in memory (`n` copies of
+    the weights, up to twice that after the best epoch).
+    After each epoch it keeps that epoch's weights; when `stopping` (an
+    `EarlyStopping` with `restore_best_weights=True`, earlier in the callback
+    list) has just marked the epoch as the best, it remembers the snapshots
+    ending there. When training ends, after `stopping` restored the best
+    epoch's weights, it sets the mean of those snapshots, evaluates its loss
+    on `validation_data` and keeps it only if that is lower than the best
+    epoch's validation loss; otherwise it puts the best epoch's weights back.
+    Only the weights are averaged: the optimizer's state stays the last epoch's.
+
+    The best epoch is averaged with fewer than `n` epochs when it is among the
+    first `n - 1` of this `fit` (a resumed run keeps no snapshot from before
+    the interruption); with a single snapshot nothing changes and
+    `outcome` stays None. Every worker of a multi-worker run does the same
+    (the validation loss is reduced over all of them), so all end with the
+    same weights; give `record` on the chief only.
+
+    Args:
+        n: how many epochs to average (1 changes nothing).
+        stopping: the run's `keras.callbacks.EarlyStopping`, placed before this callback.
+        validation_data: the validation dataset (`Prepared.valid`).
+        record: a JSON file to write `outcome` to (removed when training
+            begins, so it is absent when nothing was averaged), or None.
+        verbose: 0 for silence, else one line says which weights were kept
+            and both losses.
+
+    Attributes:
+        outcome: None, or after training a dict: ``"epochs"`` (the averaged
+            epochs, 0-based as in ``history.csv``), ``"epoch_val_loss"`` (the
+            best epoch's), ``"average_val_loss"`` and ``"kept"``
+            (``"average"`` or ``"epoch"``).
+
+    Raises:
+        ValueError: if `n` is not a positive integer, or `stopping` does not
+            restore the best weights.
+    """
+
+    def __init__(self, n, stopping, validation_data, record=None, verbose=1):
+        super().__init__()
+        self.n = checks.positive_int("n", n)
+        if not getattr(stopping, "restore_best_weights", False):
+            raise ValueError("Argument `stopping` must be an EarlyStopping with "
+                             f"restore_best_weights=True. Received: {stopping!r}")
+        self.stopping = stopping
+        self.validation_data = validation_data
+        self.record = record
+        self.verbose = verbose
+        self.outcome = None
+
+    def on_train_begin(self, logs=None):
+        if self.record is not None:  # an earlier run's outcome would mislead
+            Path(self.record).unlink(missing_ok=True)
+        self.outcome = None
+        self._recent = collections.deque(maxlen=self.n)  # (epoch, weights), newest last
+        self._best = []           # the snapshots ending at the best epoch
+        self._best_loss = None    # the best epoch's validation loss
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._recent.append((epoch, self.model.get_weights()))
+        if self.stopping.best_epoch == epoch:  # `stopping` just kept this epoch
+            self._best = list(self._recent)
+            self._best_loss = float(logs["val_loss"])
+
+    def on_train_end(self, logs=None):
+        if len(self._best) < 2:
+            return
+        epochs = [epoch for epoch, _ in self._best]
+        snapshots = [weights for _, weights in self._best]
+        self.model.set_weights([np.mean(arrays, axis=0) for arrays in zip(*snapshots)])
+        loss = float(self.model.evaluate(self.validation_data, verbose=0,
+                                         return_dict=True)["loss"])
+        kept = "average" if loss < self._best_loss else "epoch"
+        if kept == "epoch":
+            self.model.set_weights(snapshots[-1])
+        self.outcome = {"epochs": epochs, "epoch_val_loss": self._best_loss,
+                        "average_val_loss": loss, "kept": kept}
+        if self.record is not None:
+            write_json(self.record, self.outcome)
+        if self.verbose:
+            which = (f"the average of epochs {epochs[0] + 1}-{epochs[-1] + 1}"
+                     if kept == "average" else f"epoch {epochs[-1] + 1}")
+            print(f"Checkpoint averaging: kept {which} (validation loss: average of "
+                  f"{len(epochs)} epochs {loss:.4f}, epoch {epochs[-1] + 1} "
+                  f"{self._best_loss:.4f})")
+
+
 def train(model, prepared, run_dir, verbose="auto", extra_callbacks=()):
     """Fit `model`, writing checkpoints, backups and logs under `run_dir`.
 
@@ -234,12 +392,23 @@ def train(model, prepared, run_dir, verbose="auto", extra_callbacks=()):
     Every worker must get the same `extra_callbacks` decisions (a
     `TimeBudget` times each worker separately, so it is not for several workers).
 
+    The model ends with the weights of the epoch of lowest validation loss
+    (early stopping restores them, also when `TimeBudget` or `config.epochs`
+    ends training) or, with `config.average_checkpoints` N > 1, with the
+    average of the weights of the N epochs ending there if its validation
+    loss is lower still (`AverageCheckpoints`: the optimizer's state is not
+    averaged, and a resumed call averages only the epochs it ran). The
+    learning rate follows `LearningRate` (`config.warmup_steps`, `lr_decay`).
+
     Args:
         model: a compiled `Translator` (from `build_translator`).
         prepared: what `prepare` returned.
-        run_dir: the run's folder: ``config.json``, ``best.weights.h5``,
-            ``backup/``, ``logs/`` (TensorBoard) and ``history.csv``.
-        verbose: passed to `model.fit`.
+        run_dir: the run's folder: ``config.json``, ``best.weights.h5`` (the
+            best epoch's weights), ``backup/``, ``logs/`` (TensorBoard),
+            ``history.csv`` and, when N > 1 and at least two epochs were
+            averaged, ``averaging.json`` (`AverageCheckpoints.outcome`).
+        verbose: passed to `model.fit`; unless 0, checkpoint averaging prints
+            one line.
         extra_callbacks: more Keras callbacks (e.g. a `TimeBudget`).
 
     Returns:
@@ -255,7 +424,8 @@ def train(model, prepared, run_dir, verbose="auto", extra_callbacks=()):
     check_resumable(run_dir, config)
     stopping = keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience,
                                              restore_best_weights=True)
-    if distribute.is_chief(model.distribute_strategy):
+    chief = distribute.is_chief(model.distribute_strategy)
+    if chief:
         run_dir.mkdir(parents=True, exist_ok=True)
         write_json(run_dir / "config.json", dataclasses.asdict(config))
         callbacks = [
@@ -271,28 +441,14 @@ def train(model, prepared, run_dir, verbose="auto", extra_callbacks=()):
         callbacks = [RestoreOnly(str(run_dir / "backup")), stopping]
     if distribute.multi_worker(model.distribute_strategy):
         callbacks.insert(1, SameStart())  # right after the restoring callback
-    callbacks += [learning_rate_schedule(config), *extra_callbacks]
+    callbacks.append(LearningRate(config))
+    if config.average_checkpoints > 1:  # after `stopping`: it needs its best epoch
+        record = run_dir / "averaging.json" if chief else None
+        callbacks.append(AverageCheckpoints(config.average_checkpoints, stopping,
+                                            prepared.valid, record, verbose=verbose))
+    callbacks += list(extra_callbacks)
     # The datasets declare their number of batches (`pipeline.make_dataset`),
     # so Keras knows the steps of every epoch, the first one included.
     return model.fit(prepared.train, validation_data=prepared.valid,
                      epochs=config.epochs, callbacks=callbacks, verbose=verbose,
                      shuffle=False)  # the dataset shuffles itself
-
-
-def learning_rate_schedule(config):
-    """The callback that sets `learning_rate * lr_decay ** epoch` before each epoch.
-
-    Args:
-        config: a `TranslatorConfig`.
-
-    Returns:
-        A `keras.callbacks.LearningRateScheduler`.
-
-    Example:
-
-    >>> schedule = learning_rate_schedule(TranslatorConfig(learning_rate=1e-3, lr_decay=0.5))
-    >>> schedule.schedule(2)
-    0.00025
-    """
-    return keras.callbacks.LearningRateScheduler(
-        lambda epoch: config.learning_rate * config.lr_decay ** epoch)
