@@ -265,7 +265,12 @@ def test_mixed_bfloat16_computes_in_bfloat16_with_float32_variables_and_logits()
 @pytest.mark.parametrize("name", sorted(LEVERS))
 def test_each_lever_trains_decodes_and_survives_saving(name, tmp_path):
     m = model(**LEVERS[name])
-    history = m.fit((SOURCE, TARGET_IN), TARGET_OUT, epochs=3, verbose=0)
+    # Batches of unknown length, as `pipeline.make_dataset` gives them.
+    spec = tf.TensorSpec((None, None), tf.int64)
+    batches = tf.data.Dataset.from_generator(lambda: [((SOURCE, TARGET_IN), TARGET_OUT)],
+                                             output_signature=((spec, spec), spec))
+    history = m.fit(batches.repeat(), epochs=3, steps_per_epoch=1, verbose=0, shuffle=False)
+    assert len(history.history["loss"]) == 3
     assert np.all(np.isfinite(history.history["loss"]))
     assert history.history["loss"][-1] < history.history["loss"][0]
     tokens, lengths = decode.greedy_decode(m.decode_step, m.encode(SOURCE), START_ID, END_ID, 5)

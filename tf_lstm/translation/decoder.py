@@ -55,9 +55,9 @@ def run_input_feeding(cell, attend, inputs, mask, state):
     ((1, 2, 4), (1, 2, 5), (1, 4))
     """
 
-    def step(carry, step_inputs):
+    def step(carry, t):
         h, c, feed, weights = carry
-        x, keep = step_inputs                                    # (batch, emb), (batch,)
+        x, keep = ops.take(inputs, t, axis=1), ops.take(mask, t, axis=1)  # (batch, emb), (batch,)
         _, (h_new, c_new) = cell(ops.concatenate([x, feed], axis=-1), [h, c])
         hidden, weights_new = attend(h_new[:, None, :])          # (batch, 1, A), (batch, 1, S)
         keep = keep[:, None]
@@ -69,8 +69,10 @@ def run_input_feeding(cell, attend, inputs, mask, state):
 
     memory = state["memory"]                                     # (batch, S, units)
     no_weights = ops.zeros(ops.shape(memory)[:2], memory.dtype)  # (batch, S)
-    time_major = (ops.transpose(inputs, (1, 0, 2)), ops.transpose(mask))  # (T, batch, ...)
+    # The loop runs over the step numbers, and each step reads its own input:
+    # Keras 3.15's TensorFlow `scan` fails on two sequences of unknown length.
     (h, c, feed, _), (_, _, hidden, weights) = ops.scan(
-        step, (state["h"], state["c"], state["feed"], no_weights), time_major)
+        step, (state["h"], state["c"], state["feed"], no_weights),
+        ops.arange(ops.shape(inputs)[1]))
     return (ops.transpose(hidden, (1, 0, 2)), ops.transpose(weights, (1, 0, 2)),
             dict(state, h=h, c=c, feed=feed))
