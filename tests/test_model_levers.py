@@ -253,6 +253,8 @@ def test_mixed_bfloat16_computes_in_bfloat16_with_float32_variables_and_logits()
     assert all(w.dtype == "float32" for w in m.weights)
     logits = m((SOURCE, TARGET_IN))
     assert logits.dtype == tf.float32
+    _, _, weights = m.decode(TARGET_IN, state)
+    assert weights.dtype == tf.float32  # attention maps plot as plain floats
     assert m.logits.compute_dtype == "float32" and m.decoder.compute_dtype == "bfloat16"
     # Close to the float32 model with the same weights (bfloat16 keeps ~3 digits).
     reference = model()

@@ -27,7 +27,8 @@ def run_input_feeding(cell, attend, inputs, mask, state):
         cell: a built `keras.layers.LSTMCell` whose input size is the
             embedding size plus the attentional vector's size.
         attend: callable `h (batch, 1, units) -> (h~ (batch, 1, A),
-            weights (batch, 1, S))`, attention and the attentional layer.
+            weights (batch, 1, S))`, attention and the attentional layer
+            (weights in float32, as `LuongAttention` returns them).
         inputs: `(batch, T, emb)`, the embedded previous tokens.
         mask: bool `(batch, T)`; False marks padding.
         state: a dict with "h" and "c" `(batch, units)`, "feed" `(batch, A)`,
@@ -67,8 +68,7 @@ def run_input_feeding(cell, attend, inputs, mask, state):
         # outputs shaped as the carry (JAX's does not).
         return carry, carry
 
-    memory = state["memory"]                                     # (batch, S, units)
-    no_weights = ops.zeros(ops.shape(memory)[:2], memory.dtype)  # (batch, S)
+    no_weights = ops.zeros(ops.shape(state["memory"])[:2], "float32")  # (batch, S), as attention's
     # The loop runs over the step numbers, and each step reads its own input:
     # Keras 3.15's TensorFlow `scan` fails on two sequences of unknown length.
     (h, c, feed, _), (_, _, hidden, weights) = ops.scan(

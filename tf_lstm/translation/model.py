@@ -74,7 +74,8 @@ class LuongAttention(keras.layers.Layer):
     Returns:
         `(context, weights)`: `(batch, target_steps, units)` and
         `(batch, target_steps, source_steps)`, each row of weights summing to 1.
-        The softmax computes in float32 whatever the layer's dtype policy.
+        The scores and weights are float32 whatever the layer's dtype policy
+        (the context is in its compute dtype).
 
     Raises:
         ValueError: if `scale` is not a bool.
@@ -108,8 +109,8 @@ class LuongAttention(keras.layers.Layer):
         if self.scale:
             scores = scores / ops.sqrt(ops.cast(ops.shape(query)[-1], "float32"))
         scores = ops.where(memory_mask[:, None, :], scores, -1e9)  # (batch, target, source)
-        weights = ops.cast(ops.softmax(scores, axis=-1), memory.dtype)
-        return ops.einsum("bts,bsu->btu", weights, memory), weights
+        weights = ops.softmax(scores, axis=-1)
+        return ops.einsum("bts,bsu->btu", ops.cast(weights, memory.dtype), memory), weights
 
     def get_config(self):
         return {**super().get_config(), "scale": self.scale}
