@@ -14,7 +14,10 @@ Each step needs the previous step's attention, so the loop runs one step at a
 time, attention inside (`run_input_feeding`, a `keras.ops.scan`: any Keras
 backend). The state it carries is `(h, c, feed)`, `feed` being h~ of the last
 real step; a padding step leaves all three unchanged, as Keras's masked
-LSTM leaves `(h, c)`.
+LSTM leaves `(h, c)`. The translator's output dropout applies to h~ after
+the loop: the fed h~ is the one before dropout, so the loop draws no random
+numbers (which a JAX `scan` could not carry) and training feeds what
+decoding feeds.
 """
 
 from keras import ops
