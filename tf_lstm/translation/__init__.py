@@ -8,6 +8,7 @@ One stage per module, in the order data flows through them:
     pipeline   tf.data batches grouped by length
     config     TranslatorConfig: every hyperparameter, `--set KEY=VALUE` overrides
     model      Translator: encoder, Luong attention, decoder, masked loss and accuracy
+               (decoder: the input-feeding loop, attention inside each step)
     training   vocabularies + datasets (`prepare`), `fit` with early stopping,
                checkpoints, resume and TensorBoard (`train`)
     distribute tf.distribute strategies by name (none, mirrored)
@@ -36,7 +37,7 @@ _EXPORTS = {
     "make_dataset": "pipeline",
     "TranslatorConfig": "config",
     "Translator": "model", "LuongAttention": "model", "MaskedAccuracy": "model",
-    "masked_loss": "model", "compile_translator": "model",
+    "masked_loss": "model", "MaskedLoss": "model", "compile_translator": "model",
     "Prepared": "training", "TimeBudget": "training", "build_translator": "training",
     "prepare": "training",
     "DataSpec": "runs", "load_splits": "runs", "load_config": "runs",
@@ -48,7 +49,7 @@ _EXPORTS = {
     "export_saved_model": "export", "load_keras": "export", "save_keras": "export",
     "plot_attention": "figures", "plot_training_curves": "figures",
 }
-_MODULES = ("corpus", "vocab", "tokens", "pipeline", "config", "model", "training",
+_MODULES = ("corpus", "vocab", "tokens", "pipeline", "config", "model", "decoder", "training",
             "distribute", "runs",
             "decode", "inference", "evaluate", "export", "figures")
 __all__ = sorted(_EXPORTS)

@@ -6,13 +6,33 @@
                                    |
                      Luong attention over the memory (source padding masked)
                                    |
-                 tanh(W_c [context; h_t]) -> Dense(vocabulary) = logits
+          h~ = tanh(W_c [context; h_t]) -> Dense(vocabulary) = logits
 
 The encoder's final `(h, c)` comes from `return_state` via `tf_lstm.run_lstm`:
 this is how the article's §4 flag hands the source's memory to the decoder.
 Attention scores are scaled by 1/sqrt(units), as in Vaswani et al. (2017):
 the dot product of two `units`-long vectors grows with `units`, and unscaled
 scores push the softmax towards a single source position.
+
+The levers of `TranslatorConfig` (all off by default: the picture above)
+change it in five places:
+
+- `bidirectional`: the encoder is a `keras.layers.Bidirectional` LSTM,
+  `units // 2` units each way; the memory at each source position is
+  [forward; backward] (`units` long), and the decoder starts from both
+  directions' final `(h, c)` concatenated. Padding is at the end of each
+  row, and the backward direction starts at the row's last real token.
+- `input_feeding` (Luong et al., 2015): the decoder's input at step t is
+  [embedding(y_{t-1}); h~_{t-1}], so the decoder runs one step at a time with
+  attention inside the loop (`tf_lstm.translation.decoder`), and the decoding
+  state carries h~ as "feed".
+- `attention_scale=False`: the scores are not divided by sqrt(units).
+- `tie_embeddings` (Press & Wolf, 2017): logits = h~ E^T + b, E the target
+  embedding matrix, so h~ has `embedding_dim` units and there is no
+  separate output kernel.
+- `precision="mixed_bfloat16"`: every layer computes in bfloat16 with float32
+  variables; the output layer (logits), attention's softmax and the loss
+  compute in float32.
 
 Padding is id 0 everywhere (`tf_lstm.translation.vocab`); `masked_loss` and
 `MaskedAccuracy` never count it.
@@ -28,15 +48,22 @@ import dataclasses
 import keras
 from keras import ops
 
+from tf_lstm import checks
 from tf_lstm.layers import lstm, run_lstm
 from tf_lstm.translation import distribute
 from tf_lstm.translation.config import TranslatorConfig
+from tf_lstm.translation.decoder import run_input_feeding
 from tf_lstm.translation.tokens import PAD_ID, START_ID, UNK_ID
 
 
 @keras.saving.register_keras_serializable(package="tf_lstm")
 class LuongAttention(keras.layers.Layer):
     """Luong "general" attention: score(h_t, s) = h_t W s / sqrt(units).
+
+    Args:
+        scale: True divides the scores by sqrt(units) (the default); False
+            leaves them unscaled, as Luong et al. (2015) wrote them.
+        **kwargs: `keras.layers.Layer` arguments (`name`, `dtype`, ...).
 
     Call arguments:
         query: decoder states `(batch, target_steps, units)`.
@@ -47,6 +74,11 @@ class LuongAttention(keras.layers.Layer):
     Returns:
         `(context, weights)`: `(batch, target_steps, units)` and
         `(batch, target_steps, source_steps)`, each row of weights summing to 1.
+        The scores and weights are float32 whatever the layer's dtype policy
+        (the context is in its compute dtype).
+
+    Raises:
+        ValueError: if `scale` is not a bool.
 
     Example:
 
@@ -58,8 +90,9 @@ class LuongAttention(keras.layers.Layer):
     ((2, 3, 4), [0.5, 0.5, 0.0, 0.0, 0.0])
     """
 
-    def __init__(self, **kwargs):
+    def __init__(self, scale=True, **kwargs):
         super().__init__(**kwargs)
+        self.scale = checks.boolean("scale", scale)
         self.supports_masking = True  # takes the source mask explicitly instead
 
     def compute_mask(self, *args, **kwargs):
@@ -71,28 +104,40 @@ class LuongAttention(keras.layers.Layer):
                                  initializer="glorot_uniform")
 
     def call(self, query, memory, memory_mask):
-        units = ops.cast(ops.shape(query)[-1], query.dtype)
         keys = ops.einsum("bsu,vu->bsv", memory, self.W)                     # (batch, source, units)
-        scores = ops.einsum("btu,bsu->bts", query, keys) / ops.sqrt(units)
-        scores = ops.where(memory_mask[:, None, :], scores,
-                           ops.cast(-1e9, scores.dtype))         # (batch, target, source)
+        scores = ops.cast(ops.einsum("btu,bsu->bts", query, keys), "float32")
+        if self.scale:
+            scores = scores / ops.sqrt(ops.cast(ops.shape(query)[-1], "float32"))
+        scores = ops.where(memory_mask[:, None, :], scores, -1e9)  # (batch, target, source)
         weights = ops.softmax(scores, axis=-1)
-        return ops.einsum("bts,bsu->btu", weights, memory), weights
+        return ops.einsum("bts,bsu->btu", ops.cast(weights, memory.dtype), memory), weights
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale}
 
 
 @keras.saving.register_keras_serializable(package="tf_lstm")
 class Translator(keras.Model):
     """The encoder–decoder. Inputs are id sequences; see `tf_lstm.translation.vocab`.
 
+    The config's levers (module docstring) choose the encoder (one LSTM of
+    `units`, or a bidirectional one of `units // 2` each way), the decoder
+    (the LSTM over the whole target, then attention; or, with
+    `input_feeding`, one step at a time with attention inside), the output
+    layer (its own kernel, or the target embedding transposed with
+    `tie_embeddings`: the attentional vector h~ then has `embedding_dim`
+    units instead of `units`) and the layers' dtype policy (`precision`).
+
     Args:
         source_vocabulary, target_vocabulary: token lists (id = index).
-        config: a `TranslatorConfig` or its dict.
+        config: a `TranslatorConfig` or its dict (a dict saved before a field
+            existed gets that field's default).
 
     Call arguments:
         inputs: `(source_ids (batch, S), target_in (batch, T))`, 0 = padding.
 
     Returns:
-        logits `(batch, T, target vocabulary size)`.
+        float32 logits `(batch, T, target vocabulary size)`.
 
     Example:
 
@@ -113,17 +158,30 @@ class Translator(keras.Model):
         self.source_vocabulary = list(source_vocabulary)
         self.target_vocabulary = list(target_vocabulary)
         c = self.config
+        dtype = c.precision  # every layer's policy; the logits are float32 whatever it is
         self.source_embedding = keras.layers.Embedding(len(self.source_vocabulary),
-                                                       c.embedding_dim)
+                                                       c.embedding_dim, dtype=dtype)
         self.target_embedding = keras.layers.Embedding(len(self.target_vocabulary),
-                                                       c.embedding_dim)
-        self.embedding_dropout = keras.layers.Dropout(c.dropout)
-        self.encoder = lstm(c.units, return_sequences=True, return_state=True)
-        self.decoder = lstm(c.units, return_sequences=True, return_state=True)
-        self.attention = LuongAttention()
-        self.attentional = keras.layers.Dense(c.units, activation="tanh")
-        self.output_dropout = keras.layers.Dropout(c.dropout)
-        self.logits = keras.layers.Dense(len(self.target_vocabulary))
+                                                       c.embedding_dim, dtype=dtype)
+        self.embedding_dropout = keras.layers.Dropout(c.dropout, dtype=dtype)
+        if c.bidirectional:
+            self.encoder = keras.layers.Bidirectional(
+                lstm(c.units // 2, return_sequences=True, return_state=True, dtype=dtype),
+                dtype=dtype)
+        else:
+            self.encoder = lstm(c.units, return_sequences=True, return_state=True,
+                                dtype=dtype)
+        # With input feeding, only its cell is used, one step at a time.
+        self.decoder = lstm(c.units, return_sequences=True, return_state=True, dtype=dtype)
+        self.attention = LuongAttention(scale=c.attention_scale, dtype=dtype)
+        self.attentional = keras.layers.Dense(
+            c.embedding_dim if c.tie_embeddings else c.units, activation="tanh",
+            dtype=dtype)
+        self.output_dropout = keras.layers.Dropout(c.dropout, dtype=dtype)
+        if c.tie_embeddings:
+            self.logits = TiedLogits(len(self.target_vocabulary), dtype="float32")
+        else:
+            self.logits = keras.layers.Dense(len(self.target_vocabulary), dtype="float32")
 
     def encode(self, source_ids, training=False):
         """Encode source ids into the decoder's initial state.
@@ -133,15 +191,30 @@ class Translator(keras.Model):
             training: whether dropout is on.
 
         Returns:
-            A dict: "h" and "c" `(batch, units)`, the encoder's final states;
-            "memory" `(batch, S, units)`, its outputs for attention; "mask"
-            bool `(batch, S)`, False at padding.
+            A dict: "h" and "c" `(batch, units)`, the encoder's final states
+            (with `bidirectional`, forward and backward concatenated);
+            "memory" `(batch, S, units)`, its outputs for attention (forward
+            and backward at each source position); "mask" bool `(batch, S)`,
+            False at padding. With `input_feeding`, also "feed": zeros
+            `(batch, A)`, the attentional vector before the first step (A =
+            `embedding_dim` with `tie_embeddings`, else `units`). Float
+            tensors are in the layers' compute dtype (bfloat16 under
+            `mixed_bfloat16`).
         """
         mask = ops.not_equal(source_ids, PAD_ID)                 # (batch, S)
         x = self.embedding_dropout(self.source_embedding(source_ids),
                                    training=training)            # (batch, S, emb)
-        out = run_lstm(self.encoder, x, mask=mask, training=training)
-        return {"h": out.h, "c": out.c, "memory": out.sequence, "mask": mask}
+        if self.config.bidirectional:
+            memory, h, c, h_back, c_back = self.encoder(x, mask=mask, training=training)
+            state = {"h": ops.concatenate([h, h_back], axis=-1),
+                     "c": ops.concatenate([c, c_back], axis=-1)}
+        else:
+            out = run_lstm(self.encoder, x, mask=mask, training=training)
+            memory, state = out.sequence, {"h": out.h, "c": out.c}
+        state.update(memory=memory, mask=mask)
+        if self.config.input_feeding:
+            state["feed"] = ops.zeros((ops.shape(x)[0], self.attentional.units), x.dtype)
+        return state
 
     def decode(self, target_in, state, training=False):
         """Teacher-forced (or one-step) decoding from `state`.
@@ -153,21 +226,44 @@ class Translator(keras.Model):
 
         Returns:
             `(logits (batch, T, vocab), new_state, attention (batch, T, S))`;
-            `new_state` is `state` with the decoder's final "h" and "c".
+            `new_state` is `state` with the decoder's final "h" and "c" (and
+            with `input_feeding`, "feed": the last attentional vector), as
+            they were after each row's last real token.
         """
         hidden, state, weights = self._hidden(target_in, state, training)
-        return self.logits(hidden), state, weights
+        return self._logits(hidden), state, weights
 
     def _hidden(self, target_in, state, training):
-        """`decode` up to the output layer: its (dropped-out) input `(batch, T, units)`."""
+        """`decode` up to the output layer: its (dropped-out) input h~ `(batch, T, A)`."""
         x = self.embedding_dropout(self.target_embedding(target_in),
                                    training=training)            # (batch, T, emb)
-        out = run_lstm(self.decoder, x, initial_state=[state["h"], state["c"]],
-                       mask=ops.not_equal(target_in, PAD_ID), training=training)
-        context, weights = self.attention(out.sequence, state["memory"], state["mask"])
-        hidden = self.attentional(ops.concatenate([context, out.sequence], axis=-1))
-        hidden = self.output_dropout(hidden, training=training)
-        return hidden, dict(state, h=out.h, c=out.c), weights
+        mask = ops.not_equal(target_in, PAD_ID)                  # (batch, T)
+        if self.config.input_feeding:
+            # The fed h~ is the attentional layer's output before dropout.
+            self._build_fed_decoder(x.shape[-1])
+            hidden, weights, state = run_input_feeding(
+                self.decoder.cell, lambda h: self._attend(h, state), x, mask, state)
+        else:
+            out = run_lstm(self.decoder, x, initial_state=[state["h"], state["c"]],
+                           mask=mask, training=training)
+            hidden, weights = self._attend(out.sequence, state)
+            state = dict(state, h=out.h, c=out.c)
+        return self.output_dropout(hidden, training=training), state, weights
+
+    def _attend(self, h, state):
+        """Attention over `state`'s memory: `(h~ (batch, T, A), weights (batch, T, S))`."""
+        context, weights = self.attention(h, state["memory"], state["mask"])
+        return self.attentional(ops.concatenate([context, h], axis=-1)), weights
+
+    def _build_fed_decoder(self, embedding_dim):
+        """Build the layers the input-feeding loop calls (none may make weights inside it)."""
+        units, fed = self.config.units, self.attentional.units
+        if not self.decoder.built:
+            self.decoder.build((None, None, embedding_dim + fed))
+        if not self.attention.built:
+            self.attention.build((None, None, units))
+        if not self.attentional.built:
+            self.attentional.build((None, None, 2 * units))
 
     def decode_step(self, tokens, state):
         """One decoding step for `tf_lstm.translation.decode`: `(batch,)` ids -> `(batch, vocab)`.
@@ -191,6 +287,12 @@ class Translator(keras.Model):
         source_ids, target_in = inputs
         hidden, _, _ = self._hidden(target_in, self.encode(source_ids, training),
                                     training)
+        return self._logits(hidden)
+
+    def _logits(self, hidden):
+        """The output layer on h~ `(batch, T, A)`: float32 logits `(batch, T, vocab)`."""
+        if self.config.tie_embeddings:
+            return self.logits(hidden, self.target_embedding.embeddings)
         return self.logits(hidden)
 
     # Keras 3.15's `fit` and `evaluate` fail under MultiWorkerMirroredStrategy
@@ -225,6 +327,49 @@ class Translator(keras.Model):
                 "config": dataclasses.asdict(self.config), "name": self.name}
 
 
+@keras.saving.register_keras_serializable(package="tf_lstm")
+class TiedLogits(keras.layers.Layer):
+    """The output layer of tied embeddings (Press & Wolf, 2017): logits = h~ E^T + b.
+
+    E is the target embedding matrix `(vocab, embedding_dim)`, passed at each
+    call (it belongs to the embedding layer); this layer owns only the bias.
+
+    Args:
+        vocabulary_size: positive int, the number of logits (E's rows).
+        **kwargs: `keras.layers.Layer` arguments (`name`, `dtype`, ...).
+
+    Call arguments:
+        hidden: `(..., embedding_dim)`.
+        embeddings: `(vocabulary_size, embedding_dim)`.
+
+    Returns:
+        logits `(..., vocabulary_size)`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> layer = TiedLogits(3)
+    >>> E = np.array([[1, 0], [0, 1], [1, 1]], "float32")
+    >>> np.asarray(layer(np.array([[2, 5]], "float32"), E)).tolist()  # bias starts at 0
+    [[2.0, 5.0, 7.0]]
+    """
+
+    def __init__(self, vocabulary_size, **kwargs):
+        super().__init__(**kwargs)
+        self.vocabulary_size = checks.positive_int("vocabulary_size", vocabulary_size)
+
+    def build(self, hidden_shape, embeddings_shape=None):
+        self.bias = self.add_weight(shape=(self.vocabulary_size,), name="bias",
+                                    initializer="zeros")
+
+    def call(self, hidden, embeddings):
+        embeddings = ops.cast(embeddings, self.compute_dtype)
+        return ops.einsum("...e,ve->...v", hidden, embeddings) + self.bias
+
+    def get_config(self):
+        return {**super().get_config(), "vocabulary_size": self.vocabulary_size}
+
+
 def never_generated(logits):
     """`logits` with padding, `[UNK]` and `[START]` set to -1e9: what decoding never writes.
 
@@ -246,8 +391,17 @@ def never_generated(logits):
 
 
 @keras.saving.register_keras_serializable(package="tf_lstm")
-def masked_loss(y_true, logits):
+def masked_loss(y_true, logits, label_smoothing=0.0):
     """Cross-entropy averaged over real (non-padding) target tokens only.
+
+    With `label_smoothing` = ε > 0 (Szegedy et al., 2016), each real token's
+    target is no longer one-hot: it keeps 1 - ε and ε is spread uniformly
+    over the V words of the vocabulary, as Keras's `label_smoothing`
+    (`keras.losses.categorical_crossentropy`) does::
+
+        loss = (1 - ε) * -log p(y) + ε * mean over the V words of -log p(w)
+
+    Padding still never counts.
 
     Under a `tf.distribute` strategy with several replicas, each replica
     divides the sum of its own tokens' losses by the number of real tokens of
@@ -261,6 +415,7 @@ def masked_loss(y_true, logits):
     Args:
         y_true: int `(batch, T)` target ids, 0 = padding.
         logits: `(batch, T, vocab)`.
+        label_smoothing: ε, a float in [0, 1) (`TranslatorConfig` checks it).
 
     Returns:
         A scalar: the sum of the real tokens' losses over their number in the
@@ -277,7 +432,53 @@ def masked_loss(y_true, logits):
     mask = ops.cast(ops.not_equal(y_true, PAD_ID), logits.dtype)
     losses = keras.losses.sparse_categorical_crossentropy(
         y_true, logits, from_logits=True)                        # (batch, T)
+    if label_smoothing:
+        spread = -ops.mean(ops.log_softmax(logits, axis=-1), axis=-1)  # (batch, T)
+        losses = (1.0 - label_smoothing) * losses + label_smoothing * spread
     return ops.sum(losses * mask) / ops.maximum(global_token_count(mask), 1.0)
+
+
+@keras.saving.register_keras_serializable(package="tf_lstm")
+class MaskedLoss(keras.losses.Loss):
+    """`masked_loss` with a label smoothing, as a Keras loss that saves its setting.
+
+    Args:
+        label_smoothing: ε, a float in [0, 1); see `masked_loss`.
+        name: the loss's name.
+        **kwargs: `keras.losses.Loss` arguments (`dtype`, ...).
+
+    Call arguments:
+        y_true, logits: as `masked_loss`.
+
+    Returns:
+        `masked_loss(y_true, logits, label_smoothing)`, a scalar (Keras's
+        reduction leaves a scalar unchanged, so the `tf.distribute`
+        semantics of `masked_loss` hold).
+
+    Raises:
+        ValueError: if `label_smoothing` is not a number in [0, 1).
+
+    Example:
+
+    >>> import numpy as np
+    >>> logits = np.log(np.array([[[0.5, 0.5], [0.9, 0.1]]], "float32"))
+    >>> round(float(MaskedLoss(0.2)(np.array([[1, 0]]), logits)), 4)  # as -log(0.5)
+    0.6931
+    """
+
+    def __init__(self, label_smoothing=0.0, name="masked_loss", **kwargs):
+        super().__init__(name=name, **kwargs)
+        if (isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float))
+                or not 0.0 <= label_smoothing < 1.0):
+            raise ValueError("Argument `label_smoothing` must be a number in [0, 1). "
+                             f"Received: label_smoothing={label_smoothing!r}")
+        self.label_smoothing = float(label_smoothing)
+
+    def call(self, y_true, logits):
+        return masked_loss(y_true, logits, self.label_smoothing)
+
+    def get_config(self):
+        return {**super().get_config(), "label_smoothing": self.label_smoothing}
 
 
 class LossTracker(keras.metrics.Mean):
@@ -398,16 +599,24 @@ class MaskedAccuracy(keras.metrics.Metric):
 
 
 def compile_translator(model):
-    """Compile `model` with Adam (clipnorm), `masked_loss`, `MaskedAccuracy` and a `LossTracker`.
+    """Compile `model` with Adam (clipnorm), `MaskedLoss`, `MaskedAccuracy` and a `LossTracker`.
+
+    The loss is `MaskedLoss` with the config's `label_smoothing` (saved with
+    the model, so a loaded model trains with the same smoothing). Keras computes the validation
+    loss with the same compiled loss: with `label_smoothing` > 0, "val_loss"
+    (which early stopping watches) is the smoothed loss too, not the
+    validation cross-entropy, and is higher than a run without smoothing
+    would log for the same predictions.
 
     Args:
-        model: a `Translator`; its `config` gives the learning rate and clipnorm.
+        model: a `Translator`; its `config` gives the learning rate, clipnorm
+            and label smoothing.
 
     Returns:
         `model`, compiled.
     """
     c = model.config
     model.compile(optimizer=keras.optimizers.Adam(c.learning_rate, clipnorm=c.clipnorm),
-                  loss=masked_loss, metrics=[MaskedAccuracy()])
+                  loss=MaskedLoss(c.label_smoothing), metrics=[MaskedAccuracy()])
     use_loss_tracker(model)
     return model
