@@ -117,7 +117,7 @@ def build_vocabulary(sentences, max_size=None, min_count=1, tokenizer="words"):
     ['', '[UNK]', '[START]', '[END]', 'b', 'a', 'c']
     >>> build_vocabulary(["le chat", "les chats", "le chat"], max_size=20,
     ...                  tokenizer="wordpiece")[4:]  # les = le ##s, chats = chat ##s
-    ['a', 'c', 'e', 'h', 'l', 's', 't', 'chat', 'le', '##a', '##c', '##e', '##h', '##l', '##s', '##t']
+    ['a', 'c', 'e', 'h', 'l', 's', 't', '##a', '##c', '##e', '##h', '##l', '##s', '##t', 'chat', 'le']
     """
     _check_tokenizer(tokenizer)
     if max_size is not None:
