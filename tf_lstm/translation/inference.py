@@ -201,6 +201,10 @@ class StringTranslator(tf.Module):
         log-probability. Scoring the reference and the model's own output
         tells a *search error* (the reference scores higher, but the search
         missed it) from a *model error* (the model prefers its own output).
+        With WordPiece a text is scored as the tokenizer spells it (longest
+        pieces first); a translation the decoder spelt otherwise
+        (``hom ##me`` where ``homme`` is a piece) gets that spelling's score,
+        not the one beam search gave it.
 
         Args:
             english: a list of English strings (as `translate` takes them).
@@ -212,9 +216,10 @@ class StringTranslator(tf.Module):
         Returns:
             float64 array `(len(english),)`, each <= 0; ``-inf`` for a French
             sentence holding a word the model's French vocabulary lacks
-            (WordPiece: a character it lacks), as it can never write that sentence. The empty sentence "" gets the
-            finite score of ``[END]`` first, although `translate` never
-            returns it (``min_length=1``).
+            (WordPiece: a character it lacks), as it can never write that
+            sentence. The empty sentence "" gets the finite score of
+            ``[END]`` first, although `translate` never returns it
+            (``min_length=1``).
 
         Raises:
             TypeError: if `english` or `french` is not a list of str.

@@ -115,9 +115,12 @@ def build_vocabulary(sentences, max_size=None, min_count=1, tokenizer="words"):
 
     >>> build_vocabulary(["a b b", "c b a"])
     ['', '[UNK]', '[START]', '[END]', 'b', 'a', 'c']
-    >>> build_vocabulary(["le chat", "les chats", "le chat"], max_size=20,
-    ...                  tokenizer="wordpiece")[4:]  # les = le ##s, chats = chat ##s
-    ['a', 'c', 'e', 'h', 'l', 's', 't', '##a', '##c', '##e', '##h', '##l', '##s', '##t', 'chat', 'le']
+    >>> pieces = build_vocabulary(["le chat", "les chats", "le chat"], max_size=20,
+    ...                           tokenizer="wordpiece")
+    >>> pieces[4:11]  # every character, as a first piece
+    ['a', 'c', 'e', 'h', 'l', 's', 't']
+    >>> pieces[11:]  # and after ##; les = le ##s, chats = chat ##s
+    ['##a', '##c', '##e', '##h', '##l', '##s', '##t', 'chat', 'le']
     """
     _check_tokenizer(tokenizer)
     if max_size is not None:
