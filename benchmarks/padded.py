@@ -24,7 +24,7 @@ from tf_lstm.translation import vocab
 
 
 def encode(prepared, pairs):
-    """`(source, target)` ragged ids of `pairs` with `prepared`'s vocabularies.
+    """`(source, target)` ragged ids of `pairs` with `prepared`'s vocabularies (and tokenizer).
 
     Args:
         prepared: a `tf_lstm.translation.training.Prepared`.
@@ -34,9 +34,10 @@ def encode(prepared, pairs):
         Two `tf.RaggedTensor`s, as `tf_lstm.translation.vocab.encode_pairs`
         gives them (each target framed by `[START] ... [END]`).
     """
-    return vocab.encode_pairs(pairs, vocab.make_vectorizer(prepared.source_vocabulary),
-                              vocab.make_vectorizer(prepared.target_vocabulary),
-                              vocab.normalize)
+    return vocab.encode_pairs(
+        pairs, vocab.make_vectorizer(prepared.source_vocabulary, prepared.tokenizer),
+        vocab.make_vectorizer(prepared.target_vocabulary, prepared.tokenizer),
+        vocab.normalize)
 
 
 def fixed_length_arrays(source, target, max_length):

@@ -66,6 +66,40 @@ def tiny_model(tiny_splits):
     return model
 
 
+# Written for the WordPiece tests (no corpus's text): French elisions (l', qu',
+# C'), the space before ? ! : and none before , ., capitals and accents.
+WORDPIECE_PAIRS = [("Where is the man?", "Où est l'homme ?"),
+                   ("He says that she sings.", "Il dit qu'elle chante."),
+                   ("Élise, come here!", "Élise, viens ici !"),
+                   ("It is the water: cold.", "C'est l'eau : froide.")]
+
+
+@pytest.fixture(scope="session")
+def wordpiece_pairs():
+    return list(WORDPIECE_PAIRS)
+
+
+@pytest.fixture(scope="session")
+def wordpiece_model():
+    """A tiny `tokenizer="wordpiece"` Translator that knows `WORDPIECE_PAIRS` by heart.
+
+    Greedy decoding of each English sentence gives its French exactly. The
+    vocabularies (60 and 66 pieces) are small enough that most words are
+    spelt in pieces (``homme`` as ``h ##o ##m ##m ##e``). 80 updates; 35 suffice.
+    """
+    from tf_lstm.translation import training
+    from tf_lstm.translation.config import TranslatorConfig
+
+    config = TranslatorConfig(embedding_dim=16, units=32, dropout=0.0, learning_rate=3e-2,
+                              batch_size=4, max_length=24, tokenizer="wordpiece",
+                              max_source_vocabulary=60, max_target_vocabulary=66)
+    splits = {"train": WORDPIECE_PAIRS, "valid": WORDPIECE_PAIRS}
+    prepared = training.prepare(splits, config)
+    model = training.build_translator(prepared, config)
+    model.fit(prepared.train.repeat(80), epochs=1, verbose=0, shuffle=False)
+    return model
+
+
 # `make test-quick` runs `pytest -m "not slow"`, the unit tests and doctests.
 # Slow, so only in `make test`: the notebooks, the benchmarks and the demo run
 # as a program (tests/test_cli.py and tests/test_package.py mark their own).

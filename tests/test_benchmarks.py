@@ -167,3 +167,16 @@ def test_straightforward_arrays_leave_out_the_pairs_prepare_leaves_out():
     assert len(source) == len(target_in) == len(target_out) == 8
     assert int((target_out != 0).sum()) == prepared.train_tokens
     assert (target_in[:, 0] == START_ID).all()
+
+
+def test_straightforward_arrays_spell_wordpiece_pieces_as_prepare_does():
+    pairs = [("I eat.", "Je mange."), ("You eat apples.", "Tu manges des pommes.")] * 4
+    config = TranslatorConfig(max_length=12, batch_size=4, tokenizer="wordpiece",
+                              max_source_vocabulary=28, max_target_vocabulary=32)
+    prepared = training.prepare({"train": pairs, "valid": pairs}, config)
+    assert prepared.tokenizer == "wordpiece"
+    (source, _), target_out = padded.fixed_length_arrays(
+        *padded.encode(prepared, pairs), config.max_length)
+    assert int((target_out != 0).sum()) == prepared.train_tokens
+    pieces = {prepared.target_vocabulary[i] for i in target_out.ravel()}
+    assert any(p.startswith("##") for p in pieces) and "[UNK]" not in pieces

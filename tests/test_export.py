@@ -28,8 +28,40 @@ def test_keras_and_saved_model_reload_in_a_fresh_process(tiny_model, tiny_splits
     umask = os.umask(0)
     os.umask(umask)
     assert (tmp_path / "saved").stat().st_mode & 0o777 == 0o777 & ~umask  # not mkdtemp's 0700
+    got = _reloaded_in_a_fresh_process(tmp_path, english)
+    assert got["greedy"] == got["keras_greedy"] == expected["greedy"]
+    assert got["beam4"] == got["keras_beam4"] == expected["beam4"]
+
+
+@pytest.mark.slow  # as above
+def test_a_wordpiece_model_reloads_in_a_fresh_process(wordpiece_model, wordpiece_pairs,
+                                                      tmp_path):
+    # The tokenizer travels with the model: the SavedModel (strings in, strings
+    # out) and the reloaded .keras spell, join and detokenise French pieces as
+    # the Python path does; the model knows these pairs by heart.
+    english, french = map(list, zip(*wordpiece_pairs))
+    translator = StringTranslator(wordpiece_model)
+    assert translator.translate(english) == translator.translate(english, beam_width=4) == french
+    export.save_keras(wordpiece_model, tmp_path / "model.keras")
+    export.export_saved_model(wordpiece_model, tmp_path / "saved")
+    got = _reloaded_in_a_fresh_process(tmp_path, english)
+    for name in ("greedy", "beam4", "keras_greedy", "keras_beam4"):
+        assert got[name] == french, name
+    assert got["keras_config"]["tokenizer"] == "wordpiece"
+    assert got["keras_vocabularies"] == [wordpiece_model.source_vocabulary,
+                                         wordpiece_model.target_vocabulary]
+
+
+def _reloaded_in_a_fresh_process(tmp_path, english):
+    """Translations of `english` by tmp_path's SavedModel and model.keras, in a new Python.
+
+    Returns:
+        A dict: "greedy" and "beam4" from the SavedModel's signatures,
+        "keras_greedy" and "keras_beam4" from a `StringTranslator` of the
+        reloaded .keras, and that model's "keras_config" and "keras_vocabularies".
+    """
     script = textwrap.dedent(f"""
-        import json, sys
+        import dataclasses, json, sys
         import tensorflow as tf, tensorflow_text  # noqa: F401 (registers its ops)
         english = {english!r}
         saved = tf.saved_model.load({str(tmp_path / "saved")!r})
@@ -38,17 +70,18 @@ def test_keras_and_saved_model_reload_in_a_fresh_process(tiny_model, tiny_splits
                for name, sig in (("greedy", "serving_default"), ("beam4", "beam4"))}}
         from tf_lstm.translation import export
         from tf_lstm.translation.inference import StringTranslator
-        reloaded = StringTranslator(export.load_keras({str(tmp_path / "model.keras")!r}))
+        model = export.load_keras({str(tmp_path / "model.keras")!r})
+        reloaded = StringTranslator(model)
         out["keras_greedy"] = reloaded.translate(english)
         out["keras_beam4"] = reloaded.translate(english, beam_width=4)
+        out["keras_config"] = dataclasses.asdict(model.config)
+        out["keras_vocabularies"] = [model.source_vocabulary, model.target_vocabulary]
         json.dump(out, sys.stdout)
     """)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True,
                             text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
-    got = json.loads(result.stdout)
-    assert got["greedy"] == got["keras_greedy"] == expected["greedy"]
-    assert got["beam4"] == got["keras_beam4"] == expected["beam4"]
+    return json.loads(result.stdout)
 
 
 def test_save_keras_requires_the_extension(tiny_model, tmp_path):

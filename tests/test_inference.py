@@ -138,3 +138,68 @@ def test_log_probability_refuses_bad_arguments(translator, english, french, erro
         translator.log_probability(["He slept."], ["Il a dormi."], length_penalty=-1)
     with pytest.raises(ValueError, match="batch_size"):
         translator.log_probability(["He slept."], ["Il a dormi."], batch_size=0)
+
+
+# --- tokenizer="wordpiece": the same paths on pieces (conftest's `wordpiece_model`) ---
+@pytest.fixture(scope="module")
+def wordpiece_translator(wordpiece_model):
+    return StringTranslator(wordpiece_model)
+
+
+def test_wordpiece_translations_are_french_text(wordpiece_translator, wordpiece_pairs):
+    from tf_lstm.translation.vocab import make_vectorizer, normalize
+
+    english, french = map(list, zip(*wordpiece_pairs))
+    target = wordpiece_translator.model.target_vocabulary
+    framed = [f"[START] {f} [END]" for f in normalize(french)]
+    spelt = make_vectorizer(target, "wordpiece")(tf.constant(framed)).flat_values.numpy()
+    assert any(target[i].startswith("##") for i in spelt)  # some words are in pieces
+    # The model learnt these pairs by heart: pieces joined, elisions, spacing, case, accents.
+    assert wordpiece_translator.translate(english) == french
+    assert wordpiece_translator.translate(english, beam_width=3) == french
+    assert wordpiece_translator.translate(["", "Where is the man?"]) == ["", french[0]]
+
+
+def test_wordpiece_log_probability_is_the_score_beam_search_ranks_by(wordpiece_translator,
+                                                                     wordpiece_pairs):
+    from tf_lstm.translation import decode
+    from tf_lstm.translation.tokens import END_ID, START_ID
+
+    english, french = map(list, zip(*wordpiece_pairs))
+    model = wordpiece_translator.model
+    source = wordpiece_translator.source_ids(tf.constant(english))
+    tokens, lengths, scores = decode.beam_search(
+        model.decode_step, model.encode(source), START_ID, END_ID,
+        2 * wordpiece_translator.max_length, beam_width=3, length_penalty=0.6, min_length=1)
+    assert [t.decode() for t in wordpiece_translator._to_text(tokens, lengths).numpy()] == french
+    np.testing.assert_allclose(wordpiece_translator.log_probability(english, french, 0.6),
+                               scores.numpy(), rtol=1e-4, atol=1e-4)
+    # Only a character the French pieces lack makes a sentence unwritable.
+    unseen, seen = wordpiece_translator.log_probability(["Where is the man?"] * 2,
+                                                        ["Où est l'homme zéro ?",
+                                                         "Où est l'homme ici ?"])
+    assert unseen == -np.inf and np.isfinite(seen)
+
+
+def test_wordpiece_attention_is_over_pieces(wordpiece_translator):
+    source, target, weights = wordpiece_translator.attention("Where is the man?")
+    assert weights.shape == (len(target), len(source))
+    np.testing.assert_allclose(weights.sum(axis=1), 1.0, atol=1e-5)
+    vocabulary = wordpiece_translator.model.source_vocabulary
+    ids = wordpiece_translator.source_ids(tf.constant(["Where is the man?"]))[0].numpy()
+    assert source == [vocabulary[i] for i in ids]
+    assert target[-1] == "[END]" and any(p.startswith("##") for p in source + target)
+
+
+def test_wordpiece_warnings_count_pieces(wordpiece_translator, recwarn):
+    wordpiece_translator.translate(["WHERE IS THE MAN?", "Where is the quokka?"])
+    assert not recwarn.list  # unknown words are spelt in known pieces
+    with pytest.warns(UserWarning, match=r"mostly unknown .* 0 \(100%\)"):
+        wordpiece_translator.translate(["你好世界"])  # characters never seen
+    from tf_lstm.translation.vocab import normalize
+
+    long = "Where is the man? " * 4  # 20 words, 28 pieces
+    assert len(normalize(long).split()) == 20 < wordpiece_translator.max_length
+    assert wordpiece_translator.token_ids(tf.constant([long])).row_lengths()[0] == 28
+    with pytest.warns(UserWarning, match="longer than max_length=24 tokens are truncated"):
+        wordpiece_translator.translate([long])

@@ -4,7 +4,8 @@ One stage per module, in the order data flows through them:
 
     corpus     Anki/TSV parsing, the bundled corpus, download + checksum, English-disjoint splits
     vocab      normalisation (tensorflow-text), vocabularies, ids, detokenisation
-               (tokens: the four reserved ids, free of TensorFlow)
+               (tokens: the four reserved ids, free of TensorFlow;
+               subwords: WordPiece vocabularies, `tokenizer="wordpiece"`)
     pipeline   tf.data batches grouped by length
     config     TranslatorConfig: every hyperparameter, `--set KEY=VALUE` overrides
     model      Translator: encoder, Luong attention, decoder, masked loss and accuracy
@@ -49,7 +50,8 @@ _EXPORTS = {
     "export_saved_model": "export", "load_keras": "export", "save_keras": "export",
     "plot_attention": "figures", "plot_training_curves": "figures",
 }
-_MODULES = ("corpus", "vocab", "tokens", "pipeline", "config", "model", "decoder", "training",
+_MODULES = ("corpus", "vocab", "tokens", "subwords", "pipeline", "config", "model", "decoder",
+            "training",
             "distribute", "runs",
             "decode", "inference", "evaluate", "export", "figures")
 __all__ = sorted(_EXPORTS)

@@ -6,6 +6,11 @@
     max_length -> encode -> greedy or beam search (`tf_lstm.translation.decode`) -> tokens
     -> detokenize (regular expressions) -> text
 
+A token is a word or, for a model trained with
+`TranslatorConfig(tokenizer="wordpiece")`, a WordPiece piece
+(`tf_lstm.translation.subwords`); the model's config says which, so the
+translator (and its SavedModel) builds the right tokenizer from the model alone.
+
 Every step is a TensorFlow op, so the same `tf.function`s serve the in-memory
 model and the exported SavedModel (`tf_lstm.translation.export`), and their translations
 are identical by construction. `translate` (the Python entry point) adds the
@@ -22,11 +27,12 @@ and `tests/test_misuse_api.py`; the table is in `docs/misuse.md`):
 - an empty or whitespace-only sentence (no token after `normalize`) -> ""
   (line in, line out: the command line prints a blank line for a blank
   input line, and the SavedModel does the same);
-- a sentence longer than `max_length` tokens -> a `UserWarning` and the
-  sentence is truncated to its first `max_length` tokens;
+- a sentence longer than `max_length` tokens (WordPiece: pieces) -> a
+  `UserWarning` and the sentence is truncated to its first `max_length` tokens;
 - a word unknown to the source vocabulary is looked up again lower-cased,
   then capitalised (`vocab.ids_with_case_fallback`), so "WHERE DID HE GO?"
-  reads as "Where did he go?"; still unknown -> the `[UNK]` id;
+  reads as "Where did he go?"; still unknown -> the `[UNK]` id (WordPiece:
+  the word is spelt in pieces, `[UNK]` only for a character never seen);
 - a sentence where more than half the tokens are `[UNK]` (emoji, Chinese,
   terminal escape codes, words never seen) -> a `UserWarning` naming its
   index and its share of unknown tokens: its translation is a guess;
@@ -78,7 +84,8 @@ class StringTranslator(tf.Module):
         super().__init__(name="string_translator")
         self.model = model
         self.max_length = model.config.max_length
-        self.source_vectorizer = make_vectorizer(model.source_vocabulary)
+        self.tokenizer = model.config.tokenizer
+        self.source_vectorizer = make_vectorizer(model.source_vocabulary, self.tokenizer)
         self.target_tokens = tf.constant(model.target_vocabulary)
         self.greedy = tf.function(self._greedy, input_signature=[TEXTS])
         # Beam width and length penalty are Python values: one trace per pair.
@@ -91,8 +98,9 @@ class StringTranslator(tf.Module):
             texts: a string tensor `(batch,)`.
 
         Returns:
-            A ragged int64 tensor `(batch, None)`, one id per token; unknown
-            words, after the case fallback, are `UNK_ID`.
+            A ragged int64 tensor `(batch, None)`, one id per token (or
+            piece); unknown words (WordPiece: characters), after the case
+            fallback, are `UNK_ID`.
         """
         return ids_with_case_fallback(self.source_vectorizer, _normalize(texts))
 
@@ -115,7 +123,8 @@ class StringTranslator(tf.Module):
         keep |= tf.sequence_mask(lengths, tf.shape(tokens)[1]) & (
             tf.not_equal(ends, END_ID)[:, None])                  # never ended: keep all
         words = tf.ragged.boolean_mask(tf.gather(self.target_tokens, tokens), keep)
-        return detokenize(tf.strings.reduce_join(words, axis=-1, separator=" "))
+        return detokenize(tf.strings.reduce_join(words, axis=-1, separator=" "),
+                          self.tokenizer)
 
     def _greedy(self, texts):
         source = self.source_ids(texts)
@@ -192,6 +201,10 @@ class StringTranslator(tf.Module):
         log-probability. Scoring the reference and the model's own output
         tells a *search error* (the reference scores higher, but the search
         missed it) from a *model error* (the model prefers its own output).
+        With WordPiece a text is scored as the tokenizer spells it (longest
+        pieces first); a translation the decoder spelt otherwise
+        (``hom ##me`` where ``homme`` is a piece) gets that spelling's score,
+        not the one beam search gave it.
 
         Args:
             english: a list of English strings (as `translate` takes them).
@@ -202,10 +215,11 @@ class StringTranslator(tf.Module):
 
         Returns:
             float64 array `(len(english),)`, each <= 0; ``-inf`` for a French
-            sentence holding a word the model's French vocabulary lacks (it
-            can never write that sentence). The empty sentence "" gets the
-            finite score of ``[END]`` first, although `translate` never
-            returns it (``min_length=1``).
+            sentence holding a word the model's French vocabulary lacks
+            (WordPiece: a character it lacks), as it can never write that
+            sentence. The empty sentence "" gets the finite score of
+            ``[END]`` first, although `translate` never returns it
+            (``min_length=1``).
 
         Raises:
             TypeError: if `english` or `french` is not a list of str.
@@ -223,7 +237,7 @@ class StringTranslator(tf.Module):
                              f"Received lengths {len(english)} and {len(french)}")
         length_penalty = decode.check_length_penalty(length_penalty)
         checks.positive_int("batch_size", batch_size)
-        vectorizer = make_vectorizer(self.model.target_vocabulary)
+        vectorizer = make_vectorizer(self.model.target_vocabulary, self.tokenizer)
         scores = [self._log_probability(english[i:i + batch_size], french[i:i + batch_size],
                                         vectorizer, length_penalty)
                   for i in range(0, len(english), batch_size)]
@@ -298,6 +312,7 @@ class StringTranslator(tf.Module):
         Returns:
             `(source_tokens, target_tokens, weights)`; `weights[t, s]` is how
             much target token t attended to source token s (rows sum to 1).
+            With WordPiece the tokens are pieces (``hom``, ``##me``).
 
         Raises:
             TypeError, ValueError: as `check_texts`; ValueError if `text` is

@@ -52,18 +52,20 @@ class Prepared:
     train: object             # tf.data.Dataset of ((source, target_in), target_out)
     valid: object             # same, not shuffled
     train_tokens: int         # real (non-padding) target tokens per training epoch
+    tokenizer: str = "words"  # what the vocabularies hold: config.tokenizer
 
 
 def prepare(splits, config):
     """Build vocabularies from the training split and datasets for train/valid.
 
-    Pairs with a side longer than `config.max_length` tokens are left out of
-    both datasets (with a warning that counts them); nothing is truncated.
+    Pairs with a side longer than `config.max_length` tokens (WordPiece:
+    pieces) are left out of both datasets (with a warning that counts them);
+    nothing is truncated.
 
     Args:
         splits: dict with "train" and "valid" lists of `(english, french)`.
-        config: a `TranslatorConfig` (vocabulary caps, `max_length`,
-            `batch_size`, `length_grouping`, `seed`).
+        config: a `TranslatorConfig` (`tokenizer`, vocabulary caps,
+            `max_length`, `batch_size`, `length_grouping`, `seed`).
 
     Returns:
         A `Prepared`: both vocabularies (built from the training split only),
@@ -81,13 +83,15 @@ def prepare(splits, config):
         if not splits.get(name):
             raise ValueError(f"Argument `splits` must hold a non-empty {name!r} list "
                              f"of (english, french) pairs. Received keys: {list(splits)}")
-    train = splits["train"]
+    train, tokenizer = splits["train"], config.tokenizer
     source_vocabulary = vocab.build_vocabulary(
-        normalize([e for e, _ in train]), max_size=config.max_source_vocabulary)
+        normalize([e for e, _ in train]), max_size=config.max_source_vocabulary,
+        tokenizer=tokenizer)
     target_vocabulary = vocab.build_vocabulary(
-        normalize([f for _, f in train]), max_size=config.max_target_vocabulary)
-    vectorizers = (vocab.make_vectorizer(source_vocabulary),
-                   vocab.make_vectorizer(target_vocabulary))
+        normalize([f for _, f in train]), max_size=config.max_target_vocabulary,
+        tokenizer=tokenizer)
+    vectorizers = (vocab.make_vectorizer(source_vocabulary, tokenizer),
+                   vocab.make_vectorizer(target_vocabulary, tokenizer))
     datasets = {}
     for name, shuffle in (("train", True), ("valid", False)):
         source, target = vocab.encode_pairs(splits[name], *vectorizers, normalize)
@@ -110,7 +114,7 @@ def prepare(splits, config):
         if name == "train":
             train_tokens = int(tf.reduce_sum(tf.boolean_mask(target_len, kept)))
     return Prepared(source_vocabulary, target_vocabulary, datasets["train"],
-                    datasets["valid"], train_tokens)
+                    datasets["valid"], train_tokens, tokenizer)
 
 
 def build_translator(prepared, config, strategy=None):

@@ -6,6 +6,11 @@ off, case kept; TensorFlow Text ops) -> whitespace tokens -> integer ids
 step is a TensorFlow op, so the same functions run eagerly, inside `tf.data`
 and inside the exported SavedModel.
 
+A token is a whole word (``tokenizer="words"``, the default) or a WordPiece
+subword (``tokenizer="wordpiece"``, `tf_lstm.translation.subwords`): the
+functions below take the `TranslatorConfig.tokenizer` name and keep one code
+path for both.
+
 Every vocabulary reserves the same four ids, so padding is always 0:
 
     0  ""         padding (never a real token; masked in loss and accuracy)
@@ -21,6 +26,8 @@ import tensorflow as tf
 import tensorflow_text as tf_text
 
 from tf_lstm import checks
+from tf_lstm.translation import subwords
+from tf_lstm.translation.config import TOKENIZERS
 from tf_lstm.translation.tokens import (END, END_ID, PAD, PAD_ID, RESERVED, START,  # noqa: F401
                                         START_ID, UNK, UNK_ID)
 
@@ -81,54 +88,88 @@ def normalize(texts, lowercase=False):
     return tf.strings.strip(x)
 
 
-def build_vocabulary(sentences, max_size=None, min_count=1):
-    """The most frequent tokens of normalised `sentences`, after the reserved four.
+def build_vocabulary(sentences, max_size=None, min_count=1, tokenizer="words"):
+    """The vocabulary of normalised `sentences`, after the reserved four.
 
-    Ties are broken alphabetically, so the result is deterministic.
+    With ``tokenizer="words"``, the most frequent tokens, ties broken
+    alphabetically. With ``"wordpiece"``, WordPiece pieces learnt from the
+    words' counts (`subwords.learn_vocabulary`): frequent words whole, the
+    others spelt in pieces, every character seen kept. Deterministic either way.
 
     Args:
         sentences: iterable of normalised strings (tokens separated by spaces).
-        max_size: optional cap on the vocabulary size, reserved tokens included.
-        min_count: drop tokens seen fewer times than this.
+        max_size: optional cap on the vocabulary size, reserved tokens
+            included; required with ``"wordpiece"`` (its target size).
+        min_count: drop tokens (wordpiece: words) seen fewer times than this.
+        tokenizer: "words" or "wordpiece" (`TranslatorConfig.tokenizer`).
 
     Returns:
         A list of tokens whose index is the token id.
+
+    Raises:
+        ValueError: if `max_size` is not above the four reserved tokens, if
+            `min_count` is not a positive int, if `tokenizer` is unknown, or if
+            `max_size` is None with ``"wordpiece"``.
 
     Example:
 
     >>> build_vocabulary(["a b b", "c b a"])
     ['', '[UNK]', '[START]', '[END]', 'b', 'a', 'c']
+    >>> pieces = build_vocabulary(["le chat", "les chats", "le chat"], max_size=20,
+    ...                           tokenizer="wordpiece")
+    >>> pieces[4:11]  # every character, as a first piece
+    ['a', 'c', 'e', 'h', 'l', 's', 't']
+    >>> pieces[11:]  # and after ##; les = le ##s, chats = chat ##s
+    ['##a', '##c', '##e', '##h', '##l', '##s', '##t', 'chat', 'le']
     """
+    _check_tokenizer(tokenizer)
     if max_size is not None:
         checks.positive_int("max_size", max_size)
         if max_size <= len(RESERVED):
             raise ValueError(f"Argument `max_size` must exceed {len(RESERVED)} "
                              f"(the reserved tokens). Received: max_size={max_size}")
+    elif tokenizer == "wordpiece":
+        raise ValueError("Argument `max_size` is required with tokenizer='wordpiece' "
+                         "(the size WordPiece learns towards). Received: max_size=None")
     checks.positive_int("min_count", min_count)
     counts = collections.Counter(t for s in sentences for t in s.split())
     for token in RESERVED:
         counts.pop(token, None)
+    if tokenizer == "wordpiece":
+        return subwords.learn_vocabulary(
+            {t: n for t, n in counts.items() if n >= min_count}, max_size)
     ranked = sorted((t for t, n in counts.items() if n >= min_count),
                     key=lambda t: (-counts[t], t))
     vocabulary = list(RESERVED) + ranked
     return vocabulary[:max_size] if max_size else vocabulary
 
 
-def make_vectorizer(vocabulary):
-    """A `keras.layers.TextVectorization` mapping normalised text to ids.
+def _check_tokenizer(tokenizer):
+    if tokenizer not in TOKENIZERS:
+        raise ValueError(f"Argument `tokenizer` must be one of {TOKENIZERS}. "
+                         f"Received: tokenizer={tokenizer!r}")
 
-    Splits on whitespace only (text is normalised before), maps unknown words
-    to `UNK_ID` and returns ragged id sequences.
+
+def make_vectorizer(vocabulary, tokenizer="words"):
+    """The layer mapping normalised text to ids, for a vocabulary of `tokenizer`.
+
+    Splits on whitespace only (text is normalised before). With "words", a
+    `keras.layers.TextVectorization` maps each token to its id, an unknown
+    one to `UNK_ID`; with "wordpiece", a `subwords.WordpieceVectorizer`
+    splits each token into pieces (an unknown character is `UNK_ID`). Either
+    way the reserved tokens (``[START] ... [END]``) map to their ids whole.
 
     Args:
         vocabulary: a token list from `build_vocabulary` (index = id).
+        tokenizer: "words" or "wordpiece", the one `vocabulary` was built for.
 
     Returns:
-        The layer: a string tensor `(batch,)` in, a ragged int64 tensor
-        `(batch, None)` out.
+        A callable: a string tensor `(batch,)` in, a ragged int64 tensor
+        `(batch, None)` out, one id per token (or piece).
 
     Raises:
-        ValueError: if `vocabulary` does not start with the reserved tokens.
+        ValueError: if `vocabulary` does not start with the reserved tokens,
+            or `tokenizer` is unknown.
 
     Example:
 
@@ -136,9 +177,12 @@ def make_vectorizer(vocabulary):
     >>> vectorizer(tf.constant(["Je mange une pomme ."])).to_list()
     [[5, 6, 1, 1, 4]]
     """
+    _check_tokenizer(tokenizer)
     if list(vocabulary[:len(RESERVED)]) != list(RESERVED):
         raise ValueError(f"Argument `vocabulary` must start with {list(RESERVED)}. "
                          f"Received: {list(vocabulary[:4])}")
+    if tokenizer == "wordpiece":
+        return subwords.WordpieceVectorizer(vocabulary)
     return keras.layers.TextVectorization(
         standardize=None, split="whitespace", output_mode="int", ragged=True,
         vocabulary=list(vocabulary[2:]))  # the layer adds "" and "[UNK]" itself
@@ -152,22 +196,26 @@ def _capitalise(tokens):
 
 
 def ids_with_case_fallback(vectorizer, texts):
-    """Ids of normalised `texts`; an unknown token is tried lower-cased, then capitalised.
+    """Ids of normalised `texts`; an unknown word is tried lower-cased, then capitalised.
 
     The vocabulary keeps case, so "WHERE" (all capitals) or "where" (a
-    lower-case first word) would be `[UNK]` though "Where" is known. Each
-    token that maps to `UNK_ID` is looked up again as its lower-cased form
-    ("where"), then as that form with its first letter upper-cased ("Where");
-    the first known form gives the id. Known tokens are never changed. All
-    TensorFlow ops, so a SavedModel does the same.
+    lower-case first word) would be `[UNK]` (or, with WordPiece, spelt in
+    capital pieces) though "Where" is known. Each word that is not a
+    vocabulary entry of its own is replaced by its lower-cased form
+    ("where") if that is one, else by that form with its first letter
+    upper-cased ("Where") if that is one; otherwise it stays as it is
+    (`[UNK]` with words; spelt in pieces with WordPiece). Known words are
+    never changed. All TensorFlow ops, so a SavedModel does the same.
 
     Args:
         vectorizer: from `make_vectorizer`.
         texts: a string tensor `(batch,)` of normalised sentences.
 
     Returns:
-        A ragged int64 tensor `(batch, None)`: one id per whitespace token,
-        `UNK_ID` for a token unknown in all three forms.
+        A ragged int64 tensor `(batch, None)`, as `vectorizer` gives for the
+        texts with those words replaced: one id per whitespace token (one
+        per piece with WordPiece), `UNK_ID` for a word unknown in all three
+        forms (with WordPiece, for a character never seen).
 
     Example:
 
@@ -179,16 +227,22 @@ def ids_with_case_fallback(vectorizer, texts):
     [[7, 1]]
     """
     tokens = tf.strings.split(texts)                              # ragged (batch, None)
-    flat = tokens.flat_values                                     # (tokens,)
-    lower = tf.strings.lower(flat, encoding="utf-8")
-
-    def lookup(words):  # one whitespace-free token per row, so one id per row
-        return vectorizer(words).flat_values                     # (tokens,)
-
-    ids = lookup(flat)
+    words = tokens.flat_values                                    # (tokens,)
+    lower = tf.strings.lower(words, encoding="utf-8")
     for variant in (lower, _capitalise(lower)):
-        ids = tf.where(tf.equal(ids, UNK_ID), lookup(variant), ids)
-    return tokens.with_flat_values(ids)                           # (batch, None)
+        replace = ~_is_entry(vectorizer, words) & _is_entry(vectorizer, variant)
+        words = tf.where(replace, variant, words)
+    return vectorizer(tf.strings.reduce_join(tokens.with_flat_values(words), axis=-1,
+                                             separator=" "))     # (batch, None)
+
+
+def _is_entry(vectorizer, words):
+    """Whether each whitespace-free word `(tokens,)` is a vocabulary entry of its own."""
+    if isinstance(vectorizer, subwords.WordpieceVectorizer):
+        ids = vectorizer.whole_word_ids(words)
+    else:  # one id per word
+        ids = vectorizer(words).flat_values
+    return tf.not_equal(ids, UNK_ID)
 
 
 def encode_pairs(pairs, source_vectorizer, target_vectorizer, normalize):
@@ -218,24 +272,34 @@ _DETOKENIZE = (
 )
 
 
-def detokenize(texts):
+def detokenize(texts, tokenizer="words"):
     """Join space-separated French tokens into text (a string tensor op).
 
     The inverse of `normalize`'s punctuation split for the French the
     translator writes: no space before ``, . ) …``, none after ``(`` and an
-    elided word's apostrophe; French spacing before ``? ! :`` is kept.
+    elided word's apostrophe; French spacing before ``? ! :`` is kept. With
+    "wordpiece", pieces are first joined into words (`subwords.join_pieces`).
 
     Args:
         texts: a string tensor of any shape.
+        tokenizer: "words" or "wordpiece", what the tokens are.
 
     Returns:
         A string tensor of the same shape.
+
+    Raises:
+        ValueError: if `tokenizer` is unknown.
 
     Example:
 
     >>> detokenize(tf.constant(["Je n' aime pas l' eau , moi ."])).numpy()[0].decode()
     "Je n'aime pas l'eau, moi."
+    >>> detokenize(tf.constant(["Qu' il ai ##me l' ea ##u ?"]), "wordpiece").numpy()[0].decode()
+    "Qu'il aime l'eau ?"
     """
+    _check_tokenizer(tokenizer)
+    if tokenizer == "wordpiece":
+        texts = subwords.join_pieces(texts)
     for pattern, rewrite in _DETOKENIZE:
         texts = tf.strings.regex_replace(texts, pattern, rewrite)
     return texts
