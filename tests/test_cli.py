@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from tf_lstm import cli
-from tf_lstm.translation.config import PRESETS, TranslatorConfig
+from tf_lstm.translation.config import BUDGETS, PRESETS, TranslatorConfig
 
 
 def _run_module(*args, cwd):
@@ -133,3 +133,18 @@ def test_seed_reaches_the_config(monkeypatch):
     assert _config("train", "--seed", "7", "--set", "units=16").seed == 7
     with pytest.raises(ValueError, match="set the seed with --seed"):
         _config("train", "--set", "seed=7")
+
+
+def _checked(tmp_path, *argv):
+    args = cli.build_parser().parse_args(["train", "--run-dir", str(tmp_path / "run"),
+                                          *argv])
+    cli._check_training(args)
+    return args
+
+
+def test_a_preset_brings_its_time_budget_unless_minutes_is_given(monkeypatch, tmp_path):
+    monkeypatch.delenv("TF_LSTM_FAST", raising=False)
+    assert _checked(tmp_path, "--preset", "tatoeba").minutes == BUDGETS["tatoeba"] == 30
+    assert _checked(tmp_path, "--preset", "tatoeba", "--minutes", "5").minutes == 5
+    assert _checked(tmp_path).minutes is None                      # demo: no budget
+    assert _checked(tmp_path, "--preset", "tatoeba", "--fast").minutes is None

@@ -13,7 +13,8 @@ same program):
   by default). `--preset` picks a recipe from
   `tf_lstm.translation.config.PRESETS` and `--set KEY=VALUE` changes any
   `TranslatorConfig` field; the real-data recipe is one command:
-  `tf-lstm train --data path/to/fra.txt --preset tatoeba --minutes 30`.
+  `tf-lstm train --data path/to/fra.txt --preset tatoeba` (a preset in
+  `config.BUDGETS` brings its time budget: 30 minutes; `--minutes` changes it).
   `--seed` seeds the weights, dropout, shuffling and a file's split, and is
   recorded in config.json (`--set seed=...` is refused: one way to set it).
 - `tf-lstm translate --run-dir DIR "sentence" ...`: translate sentences, or
@@ -198,7 +199,8 @@ def build_parser():
                               "default all)")
         sub.add_argument("--minutes", type=_positive(float),
                          help="training time budget: stop before an epoch that would "
-                              "end past it")
+                              "end past it (default: the preset's, tatoeba 30; none for "
+                              "demo)")
         sub.add_argument("--strategy", default="none", choices=list(STRATEGIES),
                          help="tf.distribute strategy (default none: one device); "
                               "mirrored: every visible GPU, or --devices logical CPU "
@@ -252,6 +254,7 @@ def build_parser():
 
 def _check_training(args):
     """`train`/`demo`: resolve --data and --run-dir, build the config; usage errors exit 2."""
+    from tf_lstm.translation.config import BUDGETS
     from tf_lstm.translation.corpus import bundled_corpora
 
     error = args.parser.error
@@ -259,6 +262,8 @@ def _check_training(args):
         check_strategy(args.strategy, args.devices)
     except ValueError as e:
         error(f"argument --{'devices' if args.devices else 'strategy'}: {e}")
+    if args.minutes is None and args.strategy != "multi-worker" and not args.fast:
+        args.minutes = BUDGETS.get(args.preset)  # the preset's own budget, if it has one
     if args.strategy == "multi-worker" and args.minutes:
         error("argument --minutes: not with --strategy multi-worker: each worker would "
               "time its own epochs and they could stop at different ones; use --epochs. "

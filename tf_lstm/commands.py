@@ -106,6 +106,8 @@ def run_training(args, data, demo=False):
     if chief:  # under multi-worker, only the chief writes
         write_json(run_dir / "data.json", dataclasses.asdict(spec))  # an interrupted run has it
     budget = [training.TimeBudget(args.minutes)] if args.minutes else []
+    if args.minutes:
+        print(f"Time budget: {args.minutes:g} minutes of training", flush=True)
     start = time.perf_counter()
     history = training.train(model, prepared, run_dir, verbose=2 if demo else "auto",
                              extra_callbacks=budget)

@@ -27,6 +27,10 @@ PRESETS = {
                 "learning_rate": 2e-3, "lr_decay": 0.8, "epochs": 40, "patience": 3},
 }
 
+# The training time (minutes) a preset's recipe was measured with: `tf-lstm train --preset`
+# uses it as its time budget unless `--minutes` is given.
+BUDGETS = {"tatoeba": 30.0}
+
 
 @dataclasses.dataclass
 class TranslatorConfig:
