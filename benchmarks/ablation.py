@@ -1,10 +1,11 @@
 """What each lever of the Tatoeba recipe gives: one training run per lever, same budget.
 
     python -m benchmarks.ablation --data path/to/fra.txt [--epochs 2]
-        [--rows base,bidirectional,...] [--parallel 2] [--threads 1]
+        [--rows base,bidirectional,...] [--parallel 2] [--threads 1] [--set KEY=VALUE ...]
 
 Every row trains the "tatoeba" preset (`tf_lstm.translation.config.PRESETS`)
-with ONE change (`ROWS`), for the same number of epochs, on the same split
+with ONE change (`ROWS`; ``--set`` changes a field for every row), for the
+same number of epochs, on the same split
 of the Anki/Tatoeba file (2,000 held-out test pairs whose English sentences
 never occur in training, `tf_lstm.translation.corpus.split_pairs`), and
 scores the held-out pairs with sacreBLEU (greedy and beam width 4). The
@@ -52,6 +53,7 @@ ROWS = {
     "no_decay": ["lr_decay=1.0"],
     "average_2": ["average_checkpoints=2"],
     "bfloat16": ["precision=mixed_bfloat16"],
+    "base_seed1": ["seed=1"],  # the preset again, another seed: how much is noise
 }
 
 # (beam width, length penalty) pairs the base row decodes its test split with.
@@ -70,8 +72,8 @@ def run_row(name, args):
     from tf_lstm.translation.inference import StringTranslator
 
     config = TranslatorConfig.from_overrides(
-        ROWS[name] + [f"epochs={args.epochs}", f"patience={args.epochs}",
-                      f"seed={args.seed}"], preset=PRESET)
+        [*args.set, f"epochs={args.epochs}", f"patience={args.epochs}",
+         f"seed={args.seed}", *ROWS[name]], preset=PRESET)
     splits = runs.load_splits(runs.DataSpec(data=args.data, valid=args.valid,
                                             test=args.test))
     start = time.perf_counter()
@@ -141,7 +143,9 @@ def main(argv=None):
                         help=f"comma-separated rows, of {', '.join(ROWS)}")
     parser.add_argument("--parallel", type=int, default=2, help="rows run at once")
     parser.add_argument("--threads", type=int, default=1, help="TensorFlow threads per row")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="seed of every row but base_seed1")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help=f"change a field of the {PRESET!r} preset for every row")
     parser.add_argument("--test", type=int, default=2000, help="held-out test pairs")
     parser.add_argument("--valid", type=int, default=1000, help="held-out valid pairs")
     parser.add_argument("--out", default=str(RESULTS / "tatoeba_ablation"),
@@ -161,6 +165,13 @@ def main(argv=None):
     unknown = [n for n in names if n not in ROWS]
     if unknown or not names:
         parser.error(f"--rows must name rows of {list(ROWS)}. Received: {args.rows!r}")
+    from tf_lstm.translation.config import TranslatorConfig
+
+    try:  # every row's config, checked before any row starts
+        for name in names:
+            TranslatorConfig.from_overrides([*args.set, *ROWS[name]], preset=PRESET)
+    except ValueError as error:
+        parser.error(str(error))
     out_json = with_extension(args.out, ".json")
     previous = json.loads(out_json.read_text()) if out_json.exists() else {}
     results = {"command": command_line("benchmarks.ablation", argv), "machine": machine(),

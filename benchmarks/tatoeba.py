@@ -29,6 +29,7 @@ Two experiments against the preset:
 import argparse
 import csv
 import dataclasses
+import json
 import os
 import sys
 import tempfile
@@ -78,8 +79,13 @@ def train_and_score(splits, config, run_dir, minutes, padded_batches=False, num_
                                 train_seconds)
     with open(Path(run_dir) / "history.csv", newline="", encoding="utf-8") as f:
         rows = [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
+    averaging = Path(run_dir) / "averaging.json"
+    epochs = results["epochs_run"]
     return {**results, "padded_batches": padded_batches, "sampled_softmax": num_sampled,
-            "history": rows}
+            "history": rows,
+            "target_tokens_per_second": prepared.train_tokens * epochs / train_seconds,
+            "train_pairs_per_second": len(splits["train"]) * epochs / train_seconds,
+            "averaging": json.loads(averaging.read_text()) if averaging.exists() else None}
 
 
 def markdown(results):
@@ -87,7 +93,13 @@ def markdown(results):
     lines = [f"# Tatoeba English->French ({results['pairs']['test']} held-out test pairs)",
              "", f"Command: `{results['command']}`  ", f"Machine: {results['machine']}  ",
              f"Training: {results['epochs_run']} epochs, "
-             f"{results['train_seconds'] / 60:.1f} minutes", "",
+             f"{results['train_seconds'] / 60:.1f} minutes, "
+             f"{results['target_tokens_per_second']:.0f} target tokens/s "
+             f"({results['config']['tokenizer']}), "
+             f"{results['train_pairs_per_second']:.0f} training pairs/s  ",
+             f"Vocabulary: {results['vocabulary']['english']} English, "
+             f"{results['vocabulary']['french']} French tokens  ",
+             "Checkpoint averaging: " + _averaging(results.get("averaging")), "",
              "Validation loss after each epoch: "
              + ", ".join(f"{row['val_loss']:.2f}" for row in results["history"]), "",
              "| decoding | BLEU | chrF | sentences/s |", "|---|---|---|---|"]
@@ -96,6 +108,16 @@ def markdown(results):
         lines.append(f"| {s['method']} | {s['bleu']:.1f} | {s['chrf']:.1f} | "
                      f"{s['sentences'] / s['seconds']:.0f} |")
     return "\n".join(lines)
+
+
+def _averaging(outcome):
+    """One line on `training.AverageCheckpoints`'s outcome (None: nothing averaged)."""
+    if not outcome:
+        return "none"
+    epochs = outcome["epochs"]
+    return (f"kept the {outcome['kept']} (validation loss: average of epochs "
+            f"{epochs[0] + 1}-{epochs[-1] + 1} {outcome['average_val_loss']:.4f}, "
+            f"epoch {epochs[-1] + 1} {outcome['epoch_val_loss']:.4f})")
 
 
 def main(argv=None):

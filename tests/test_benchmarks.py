@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 import pytest
 
-from benchmarks import padded, tatoeba, translator
+from benchmarks import ablation, padded, tatoeba, translator
 from tf_lstm.translation import pipeline, training
 from tf_lstm.translation.config import PRESETS, TranslatorConfig
 from tests.conftest import random_id_pairs
@@ -20,7 +20,7 @@ from tf_lstm.translation.tokens import END_ID, START_ID
 
 
 @pytest.mark.parametrize("name", ["common", "padded", "sampled_softmax", "translator",
-                                  "tatoeba", "layers", "gpu", "distributed"])
+                                  "tatoeba", "ablation", "layers", "gpu", "distributed"])
 def test_benchmark_doctests(name):
     """`benchmarks` is not among pytest's doctest paths: its examples run here."""
     result = doctest.testmod(importlib.import_module(f"benchmarks.{name}"),
@@ -50,6 +50,9 @@ def test_tatoeba_benchmark_writes_its_results(tmp_path):
         f"--padded --sampled-softmax 8 --out {out}")
     assert results["pairs"] == {"train": 90, "valid": 10, "test": 20}
     assert results["epochs_run"] == 1 and results["train_seconds"] > 0
+    assert results["target_tokens_per_second"] == pytest.approx(
+        results["train_target_tokens_per_epoch"] / results["train_seconds"])
+    assert results["averaging"] is None  # the preset's, with one epoch: nothing to average
     [epoch] = results["history"]  # the run's history.csv, one row per epoch
     assert epoch["epoch"] == 0 and epoch["val_loss"] > 0
     markdown = out.with_suffix(".md").read_text()
@@ -180,3 +183,41 @@ def test_straightforward_arrays_spell_wordpiece_pieces_as_prepare_does():
     assert int((target_out != 0).sum()) == prepared.train_tokens
     pieces = {prepared.target_vocabulary[i] for i in target_out.ravel()}
     assert any(p.startswith("##") for p in pieces) and "[UNK]" not in pieces
+
+
+def test_ablation_benchmark_writes_one_row_per_lever(tmp_path):
+    data = tmp_path / "fra.txt"
+    data.write_text("".join(f"I have {i} cats.\tJ'ai {i} chats.\tCC-BY 2.0 (France)\n"
+                            for i in range(120)), encoding="utf-8")
+    out = tmp_path / "ablation"
+    assert ablation.main(["--data", str(data), "--epochs", "1", "--test", "20",
+                          "--valid", "10", "--rows", "base,tied_embeddings",
+                          "--set", "units=16", "--set", "embedding_dim=8",
+                          "--set", "batch_size=16", "--out", str(out)]) == 0
+    results = json.loads(out.with_suffix(".json").read_text())
+    base, tied = results["rows"]["base"], results["rows"]["tied_embeddings"]
+    assert base["config"]["units"] == tied["config"]["units"] == 16  # --set: every row
+    assert (base["config"]["tie_embeddings"], tied["config"]["tie_embeddings"]) == (False, True)
+    assert base["epochs_run"] == tied["epochs_run"] == 1
+    assert tied["parameters"] < base["parameters"]  # no output kernel of its own
+    assert set(base["scores"]) == {f"beam{w}_alpha{a}" for w, a in ablation.SWEEP}
+    assert set(tied["scores"]) == {"beam1_alpha0.0", "beam4_alpha0.6"}
+    markdown = out.with_suffix(".md").read_text()
+    delta = (tied["scores"]["beam4_alpha0.6"]["bleu"]
+             - base["scores"]["beam4_alpha0.6"]["bleu"])
+    assert "| tied_embeddings | tie_embeddings=true |" in markdown
+    assert f"| {delta:+.1f} |" in markdown
+    assert "| 8 | 0.6 |" in markdown  # the base row's decoding sweep
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--rows", "base,deeper"], "--rows must name rows of"),
+    (["--set", "units=many"], "Override 'units=many': `units` must be an int"),
+    (["--epochs", "0"], "--epochs must be a positive integer"),
+])
+def test_ablation_benchmark_refuses_bad_settings(tmp_path, capsys, argv, message):
+    data = tmp_path / "fra.txt"
+    data.write_text("Hi.\tSalut.\n", encoding="utf-8")
+    with pytest.raises(SystemExit):
+        ablation.main(["--data", str(data), "--out", str(tmp_path / "a"), *argv])
+    assert message in capsys.readouterr().err
