@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test test-quick notebooks bench bench-translator bench-tatoeba bench-distributed lab clean
+.PHONY: venv demo test test-quick notebooks bench bench-translator bench-tatoeba bench-ablation bench-distributed lab clean
 
 venv: $(STAMP)
 
@@ -60,6 +60,13 @@ bench-tatoeba: $(STAMP)
 	@test -n "$(TATOEBA)" || { echo "bench-tatoeba: say where the Tatoeba English-French pairs are: make bench-tatoeba TATOEBA=path/to/fra.txt (fra.txt or the fra-eng.zip holding it, from https://www.manythings.org/anki/)" >&2; exit 2; }
 	@test -f "$(TATOEBA)" || { echo "bench-tatoeba: TATOEBA=$(TATOEBA): no such file" >&2; exit 2; }
 	$(BIN)/python -m benchmarks.tatoeba --data "$(TATOEBA)"
+
+# One training run per lever of the tatoeba preset, 2 epochs each, two at a time
+# (about an hour and a half on 2 cores): benchmarks/results/tatoeba_ablation.{json,md}
+bench-ablation: $(STAMP)
+	@test -n "$(TATOEBA)" || { echo "bench-ablation: say where the Tatoeba English-French pairs are: make bench-ablation TATOEBA=path/to/fra.txt" >&2; exit 2; }
+	@test -f "$(TATOEBA)" || { echo "bench-ablation: TATOEBA=$(TATOEBA): no such file" >&2; exit 2; }
+	$(BIN)/python -m benchmarks.ablation --data "$(TATOEBA)"
 
 # Training tokens/s of one process vs mirrored on 2 logical CPU devices vs 2 worker
 # processes (MultiWorkerMirroredStrategy on 127.0.0.1), same global batch, 3
