@@ -4,6 +4,7 @@ Their numbers come from real runs (`benchmarks/results/`); here only that the
 commands work, record what they ran and count padding right.
 """
 
+import dataclasses
 import doctest
 import importlib
 import json
@@ -67,6 +68,8 @@ def test_tatoeba_benchmark_writes_its_results(tmp_path):
     (["--set", "batchsize=16"], "Override 'batchsize=16' must be KEY=VALUE"),
     (["--set", "units=many"], "Override 'units=many': `units` must be an int"),
     (["--sampled-softmax", "-1"], "--sampled-softmax must be a non-negative integer"),
+    (["--sampled-softmax", "8"], "--sampled-softmax does not implement label smoothing: "
+                                 "add --set label_smoothing=0"),
 ])
 def test_tatoeba_benchmark_refuses_bad_settings(tmp_path, capsys, argv, message):
     data = tmp_path / "fra.txt"
@@ -222,3 +225,15 @@ def test_ablation_benchmark_refuses_bad_settings(tmp_path, capsys, argv, message
     with pytest.raises(SystemExit):
         ablation.main(["--data", str(data), "--out", str(tmp_path / "a"), *argv])
     assert message in capsys.readouterr().err
+
+
+def test_each_ablation_row_changes_only_its_lever():
+    import argparse
+
+    args = argparse.Namespace(set=[], epochs=2, seed=0)
+    base = dataclasses.asdict(ablation.row_config("base", args))
+    assert base["tokenizer"] == "words" and not base["bidirectional"]  # BASE: levers off
+    for name, changes in ablation.ROWS.items():
+        row = dataclasses.asdict(ablation.row_config(name, args))
+        changed = {key for key in row if row[key] != base[key]}
+        assert changed == {item.partition("=")[0] for item in changes}, name
