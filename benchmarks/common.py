@@ -59,7 +59,7 @@ def shown_path(data):
 
 
 def command_line(module, argv=None):
-    """The command that wrote a result, for its header (``--data`` as `shown_path`).
+    """The command that wrote a result, for its header (``--data``, ``--run-dir`` as `shown_path`).
 
     Args:
         module: the benchmark's module, e.g. ``"benchmarks.tatoeba"``.
@@ -70,10 +70,11 @@ def command_line(module, argv=None):
     """
     shown = list(sys.argv[1:] if argv is None else argv)
     for k, argument in enumerate(shown):
-        if k and shown[k - 1] == "--data":
-            shown[k] = shown_path(argument)
-        elif argument.startswith("--data="):
-            shown[k] = "--data=" + shown_path(argument[len("--data="):])
+        for flag in ("--data", "--run-dir"):
+            if k and shown[k - 1] == flag:
+                shown[k] = shown_path(argument)
+            elif argument.startswith(flag + "="):
+                shown[k] = flag + "=" + shown_path(argument[len(flag) + 1:])
     return " ".join(["python -m", module, *shown])
 
 
