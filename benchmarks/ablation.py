@@ -3,9 +3,10 @@
     python -m benchmarks.ablation --data path/to/fra.txt [--epochs 2]
         [--rows base,bidirectional,...] [--parallel 2] [--threads 1] [--set KEY=VALUE ...]
 
-Every row trains the "tatoeba" preset (`tf_lstm.translation.config.PRESETS`)
-with ONE change (`ROWS`; ``--set`` changes a field for every row), for the
-same number of epochs, on the same split
+Every row trains `BASE` (the "tatoeba" preset as it was before this
+benchmark: run 5 of benchmarks/README.md, whole words, every lever off) with
+ONE change (`ROWS`; ``--set`` changes a field for every row), for the same
+number of epochs, on the same split
 of the Anki/Tatoeba file (2,000 held-out test pairs whose English sentences
 never occur in training, `tf_lstm.translation.corpus.split_pairs`), and
 scores the held-out pairs with sacreBLEU (greedy and beam width 4). The
@@ -39,7 +40,14 @@ from tf_lstm.files import write_json, write_text
 
 PRESET = "tatoeba"
 
-# One change each against the preset; the preset's own values are in its PRESETS entry.
+# The recipe the levers are measured against: the "tatoeba" preset (PRESETS) with
+# what the ablation then added to it taken out again (run 5's settings).
+BASE = {"tokenizer": "words", "max_source_vocabulary": 8000, "max_target_vocabulary": 10000,
+        "bidirectional": False, "input_feeding": False, "attention_scale": True,
+        "tie_embeddings": False, "label_smoothing": 0.0, "warmup_steps": 0,
+        "average_checkpoints": 1, "precision": "float32"}
+
+# One change each against BASE.
 ROWS = {
     "base": [],
     "wordpiece": ["tokenizer=wordpiece"],
@@ -63,6 +71,15 @@ ROWS = {
 SWEEP = [(1, 0.0), (2, 0.6), (4, 0.0), (4, 0.6), (4, 1.0), (8, 0.6)]
 
 
+def row_config(name, args):
+    """Row `name`'s `TranslatorConfig`: the preset, `BASE`, ``--set``, the budget, the change."""
+    from tf_lstm.translation.config import TranslatorConfig
+
+    return TranslatorConfig.from_overrides(
+        [*args.set, f"epochs={args.epochs}", f"patience={args.epochs}",
+         f"seed={args.seed}", *ROWS[name]], preset=PRESET, **BASE)
+
+
 def run_row(name, args):
     """Train and score one row in this process; returns its JSON-ready dict."""
     import tensorflow as tf
@@ -70,13 +87,10 @@ def run_row(name, args):
     tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     from tf_lstm.translation import runs, training
-    from tf_lstm.translation.config import TranslatorConfig
     from tf_lstm.translation.evaluate import evaluate
     from tf_lstm.translation.inference import StringTranslator
 
-    config = TranslatorConfig.from_overrides(
-        [*args.set, f"epochs={args.epochs}", f"patience={args.epochs}",
-         f"seed={args.seed}", *ROWS[name]], preset=PRESET)
+    config = row_config(name, args)
     splits = runs.load_splits(runs.DataSpec(data=args.data, valid=args.valid,
                                             test=args.test))
     start = time.perf_counter()
@@ -113,7 +127,9 @@ def markdown(results):
     base = rows.get("base")
     lines = [f"# Tatoeba English->French: one lever at a time ({results['test']} held-out "
              f"test pairs, {results['epochs']} epochs each)", "",
-             f"Command: `{results['command']}`  ", f"Machine: {results['machine']}  ",
+             *[f"Command: `{c}`  " for c in
+               dict.fromkeys(r.get("command", results["command"]) for r in rows.values())],
+             f"Machine: {results['machine']}  ",
              f"Rows ran {results['parallel']} at a time, {results['threads']} thread(s) "
              "each; tokens/s is under that load (a rough guide; see benchmarks/README.md).",
              "", "| row | change | BLEU greedy | BLEU beam 4 | chrF beam 4 | Δ BLEU beam 4 "
@@ -127,6 +143,13 @@ def markdown(results):
                      f"{greedy['bleu']:.1f} | {beam['bleu']:.1f} | {beam['chrf']:.1f} | "
                      f"{delta} | {row['kept_val_loss']:.3f} | "
                      f"{row['target_tokens_per_second']:.0f} | {row['parameters']:,} |")
+    if base and "base_seed1" in rows:
+        noise = (rows["base_seed1"]["scores"]["beam4_alpha0.6"]["bleu"]
+                 - base["scores"]["beam4_alpha0.6"]["bleu"])
+        lines += ["", f"Seed noise: the preset with another seed (base_seed1) differs from "
+                      f"base by {noise:+.1f} BLEU (beam 4). A row whose Δ is smaller than "
+                      f"{abs(noise):.1f} in size is not evidence for or against its lever "
+                      "after this many epochs."]
     if base:
         lines += ["", "Decoding the base row's model (beam width, GNMT length penalty α):",
                   "", "| beam width | α | BLEU | chrF | sentences/s |", "|---|---|---|---|---|"]
@@ -168,20 +191,21 @@ def main(argv=None):
     unknown = [n for n in names if n not in ROWS]
     if unknown or not names:
         parser.error(f"--rows must name rows of {list(ROWS)}. Received: {args.rows!r}")
-    from tf_lstm.translation.config import TranslatorConfig
-
     try:  # every row's config, checked before any row starts
         for name in names:
-            TranslatorConfig.from_overrides([*args.set, *ROWS[name]], preset=PRESET)
+            row_config(name, args)
     except ValueError as error:
         parser.error(str(error))
     out_json = with_extension(args.out, ".json")
+    # Rows of an earlier call are kept only if they were run with the same settings.
+    settings = {"epochs": args.epochs, "test": args.test, "valid": args.valid,
+                "seed": args.seed, "set": args.set, "base": BASE}
     previous = json.loads(out_json.read_text()) if out_json.exists() else {}
-    results = {"command": command_line("benchmarks.ablation", argv), "machine": machine(),
+    kept = previous.get("rows", {}) if previous.get("settings") == settings else {}
+    command = command_line("benchmarks.ablation", argv)
+    results = {"command": command, "machine": machine(), "settings": settings,
                "epochs": args.epochs, "test": args.test, "parallel": args.parallel,
-               "threads": args.threads, "seed": args.seed,
-               "rows": {n: r for n, r in previous.get("rows", {}).items()
-                        if previous.get("epochs") == args.epochs}}
+               "threads": args.threads, "seed": args.seed, "rows": kept}
     work = Path(tempfile.mkdtemp(prefix="ablation_"))
     pending, running = list(names), {}
     child = [a for a in (argv if argv is not None else sys.argv[1:])]
@@ -204,7 +228,8 @@ def main(argv=None):
                 print(f"row {name} failed (exit {process.returncode}): see {work / name}.log",
                       flush=True)
                 continue
-            results["rows"][name] = json.loads((work / f"{name}.json").read_text())
+            row = json.loads((work / f"{name}.json").read_text())
+            results["rows"][name] = {**row, "command": command}
             results["rows"] = {n: results["rows"][n] for n in ROWS if n in results["rows"]}
             write_json(out_json, results)
             write_text(with_extension(args.out, ".md"), markdown(results) + "\n")

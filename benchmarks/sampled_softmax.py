@@ -66,6 +66,10 @@ class SampledSoftmaxTranslator(Translator):
                 "Argument `num_sampled` must be smaller than the target vocabulary "
                 f"({len(self.target_vocabulary)} words). "
                 f"Received: num_sampled={self.num_sampled}")
+        if self.config.label_smoothing:
+            raise ValueError("A sampled softmax does not implement label smoothing: set "
+                             "label_smoothing=0 (--set label_smoothing=0). Received: "
+                             f"label_smoothing={self.config.label_smoothing}")
         self.sampler_seed = keras.random.SeedGenerator(self.config.seed)
 
     def call(self, inputs, training=False):
@@ -87,7 +91,9 @@ class SampledSoftmaxTranslator(Translator):
         if sample_weight is not None:
             raise ValueError("Argument `sample_weight` is not supported with a sampled "
                              "softmax. Received a sample_weight.")
-        return sampled_softmax_loss(y, y_pred["hidden"], self.logits.kernel,
+        kernel = (ops.transpose(self.target_embedding.embeddings)  # tied: E^T
+                  if self.config.tie_embeddings else self.logits.kernel)
+        return sampled_softmax_loss(y, y_pred["hidden"], kernel,
                                     self.logits.bias, self.num_sampled,
                                     seed=self.sampler_seed)
 

@@ -41,7 +41,7 @@ from benchmarks.common import RESULTS, command_line, machine, with_extension
 from benchmarks.sampled_softmax import build_translator
 from tf_lstm.files import write_json, write_text
 from tf_lstm.translation import runs, training
-from tf_lstm.translation.config import TranslatorConfig
+from tf_lstm.translation.config import BUDGETS, TranslatorConfig
 from tf_lstm.translation.evaluate import run_results
 from tf_lstm.translation.inference import StringTranslator
 
@@ -124,7 +124,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", required=True, help="path to fra.txt (Anki format)")
-    parser.add_argument("--minutes", type=float, default=30.0, help="training budget")
+    parser.add_argument("--minutes", type=float, default=BUDGETS[PRESET],
+                        help=f"training budget (default {BUDGETS[PRESET]:g}, the preset's)")
     parser.add_argument("--test", type=int, default=2000, help="held-out test pairs")
     parser.add_argument("--valid", type=int, default=1000, help="held-out valid pairs")
     parser.add_argument("--run-dir", help="run directory (default: a temporary one)")
@@ -147,6 +148,9 @@ def main(argv=None):
         config = TranslatorConfig.from_overrides(args.set, preset=PRESET)
     except ValueError as error:
         parser.error(str(error))
+    if args.sampled_softmax and config.label_smoothing:  # before any work
+        parser.error("--sampled-softmax does not implement label smoothing: add --set "
+                     f"label_smoothing=0. Received: label_smoothing={config.label_smoothing}")
     run_dir = args.run_dir or tempfile.mkdtemp(prefix="tatoeba_")
     print(f"Run directory: {run_dir}", flush=True)
     splits = runs.load_splits(runs.DataSpec(data=args.data, valid=args.valid,

@@ -178,3 +178,25 @@ def test_sample_weights_are_refused_in_sampled_training():
     with pytest.raises(ValueError, match="`sample_weight` is not supported with a "
                                          "sampled softmax"):
         m.fit(x, y, sample_weight=np.ones(8), epochs=1, verbose=0)
+
+
+def test_tied_embeddings_train_with_the_target_embedding_matrix_as_output_kernel():
+    m = sampled_model(tie_embeddings=True)
+    assert not hasattr(m.logits, "kernel")  # the output layer owns only its bias
+    x, y = copy_task()
+    x_valid, y_valid = copy_task(32, seed=1)
+    before = m.evaluate(x_valid, y_valid, verbose=0, return_dict=True)["loss"]
+    embeddings = np.array(m.target_embedding.embeddings)
+    m.fit(x, y, validation_data=(x_valid, y_valid), epochs=40, batch_size=16, verbose=0)
+    after = m.evaluate(x_valid, y_valid, verbose=0, return_dict=True)["loss"]
+    assert after < 0.7 * before
+    # Rows of E that the decoder never reads as input (ids 14, 15: never in the
+    # copy task) still learn: the sampled loss reaches E through its output role.
+    assert not np.allclose(np.array(m.target_embedding.embeddings)[14:], embeddings[14:])
+
+
+def test_label_smoothing_is_refused_with_a_sampled_softmax():
+    with pytest.raises(ValueError, match=r"does not implement label smoothing.*"
+                                         r"Received: label_smoothing=0\.1"):
+        SampledSoftmaxTranslator(VOCAB_S, VOCAB_T, TranslatorConfig(units=4,
+                                                                    label_smoothing=0.1), 5)

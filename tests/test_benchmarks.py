@@ -4,6 +4,7 @@ Their numbers come from real runs (`benchmarks/results/`); here only that the
 commands work, record what they ran and count padding right.
 """
 
+import dataclasses
 import doctest
 import importlib
 import json
@@ -36,6 +37,7 @@ def test_tatoeba_benchmark_writes_its_results(tmp_path):
     assert tatoeba.main(["--data", str(data), "--minutes", "0.001", "--test", "20",
                          "--valid", "10", "--run-dir", str(tmp_path / "run"),
                          "--set", "batch_size=16", "--set", "units=16",
+                         "--set", "label_smoothing=0",  # not with a sampled softmax
                          "--padded", "--sampled-softmax", "8", "--out", str(out)]) == 0
     results = json.loads(out.with_suffix(".json").read_text())
     config = results["config"]
@@ -47,7 +49,7 @@ def test_tatoeba_benchmark_writes_its_results(tmp_path):
     assert results["command"] == (
         "python -m benchmarks.tatoeba --data path/to/fra.txt --minutes 0.001 --test 20 "
         f"--valid 10 --run-dir {tmp_path / 'run'} --set batch_size=16 --set units=16 "
-        f"--padded --sampled-softmax 8 --out {out}")
+        f"--set label_smoothing=0 --padded --sampled-softmax 8 --out {out}")
     assert results["pairs"] == {"train": 90, "valid": 10, "test": 20}
     assert results["epochs_run"] == 1 and results["train_seconds"] > 0
     assert results["target_tokens_per_second"] == pytest.approx(
@@ -66,6 +68,8 @@ def test_tatoeba_benchmark_writes_its_results(tmp_path):
     (["--set", "batchsize=16"], "Override 'batchsize=16' must be KEY=VALUE"),
     (["--set", "units=many"], "Override 'units=many': `units` must be an int"),
     (["--sampled-softmax", "-1"], "--sampled-softmax must be a non-negative integer"),
+    (["--sampled-softmax", "8"], "--sampled-softmax does not implement label smoothing: "
+                                 "add --set label_smoothing=0"),
 ])
 def test_tatoeba_benchmark_refuses_bad_settings(tmp_path, capsys, argv, message):
     data = tmp_path / "fra.txt"
@@ -221,3 +225,15 @@ def test_ablation_benchmark_refuses_bad_settings(tmp_path, capsys, argv, message
     with pytest.raises(SystemExit):
         ablation.main(["--data", str(data), "--out", str(tmp_path / "a"), *argv])
     assert message in capsys.readouterr().err
+
+
+def test_each_ablation_row_changes_only_its_lever():
+    import argparse
+
+    args = argparse.Namespace(set=[], epochs=2, seed=0)
+    base = dataclasses.asdict(ablation.row_config("base", args))
+    assert base["tokenizer"] == "words" and not base["bidirectional"]  # BASE: levers off
+    for name, changes in ablation.ROWS.items():
+        row = dataclasses.asdict(ablation.row_config(name, args))
+        changed = {key for key in row if row[key] != base[key]}
+        assert changed == {item.partition("=")[0] for item in changes}, name

@@ -11,7 +11,10 @@ from tf_lstm.translation.config import PRESETS, TranslatorConfig
     ({"units": 0}, r"Argument `units` must be a positive integer\. Received: units=0"),
     ({"batch_size": 2.5}, r"Received: batch_size=2\.5"),
     ({"seed": -1}, r"Argument `seed` must be a non-negative integer"),
-    ({"dropout": 1.0}, r"Argument `dropout` must be in \[0, 1\)\. Received: dropout=1\.0"),
+    ({"dropout": 1.0}, r"Argument `dropout` must be a number in \[0, 1\)\. "
+                       r"Received: dropout=1\.0"),
+    ({"dropout": "0.1"}, r"Argument `dropout` must be a number in \[0, 1\)\. "
+                         r"Received: dropout='0\.1'"),
     ({"lr_decay": 0.0}, r"Argument `lr_decay` must be in \(0, 1\]"),
     ({"learning_rate": 0.0}, r"Argument `learning_rate` must be positive"),
     ({"clipnorm": float("inf")}, r"Argument `clipnorm` must be positive and finite"),
@@ -22,7 +25,8 @@ from tf_lstm.translation.config import PRESETS, TranslatorConfig
     ({"precision": "float16"}, r"Argument `precision` must be one of"),
     ({"bidirectional": 1}, r"Argument `bidirectional` must be a boolean"),
     ({"bidirectional": True, "units": 255}, r"Argument `units` must be even"),
-    ({"label_smoothing": 1.0}, r"Argument `label_smoothing` must be in \[0, 1\)"),
+    ({"label_smoothing": 1.0}, r"Argument `label_smoothing` must be a number in \[0, 1\)"),
+    ({"label_smoothing": "0.1"}, r"`label_smoothing` must be a number in \[0, 1\)"),
     ({"warmup_steps": -1}, r"Argument `warmup_steps` must be a non-negative integer"),
     ({"average_checkpoints": 0}, r"Argument `average_checkpoints` must be a positive integer"),
 ])
@@ -55,8 +59,8 @@ def test_boolean_overrides_read_true_and_false(text, value):
     (["colour=red"], "demo", r"Override 'colour=red' must be KEY=VALUE"),
     (["units=1.5"], "demo", r"Override 'units=1\.5': `units` must be an int\. Received: '1\.5'"),
     (["dropout=lots"], "demo", r"`dropout` must be a float\. Received: 'lots'"),
-    (["dropout=1.5"], "demo", r"Argument `dropout` must be in \[0, 1\)"),
-    (["bidirectional=2"], "demo", r"`bidirectional` must be a bool \(true or false\)\. "
+    (["dropout=1.5"], "demo", r"Argument `dropout` must be a number in \[0, 1\)"),
+    (["bidirectional=2"], "demo", r"`bidirectional` must be a bool \(true/false, 1/0 or yes/no\)\. "
                                   r"Received: '2'"),
     ([], "huge", r"Argument `preset` must be one of \['demo', 'tatoeba'\]\. "
                  r"Received: preset='huge'"),

@@ -11,7 +11,7 @@ error, and NaN or Inf in the arrays of the from-scratch functions is an error
 
 Two groups of checks:
 
-- scalars and arrays: `positive_int`, `non_negative_int`, `boolean`,
+- scalars and arrays: `positive_int`, `non_negative_int`, `one_of`, `boolean`,
   `float_array`, `shape_equals`;
 - an LSTM's arguments, one validator for every implementation (the NumPy
   reference, `tf_lstm_forward`, `ScratchLSTM`, `run_lstm`): `lstm_inputs`
@@ -103,6 +103,22 @@ def positive_number(name, value):
         raise ValueError(f"Argument `{name}` must be a positive number. "
                          f"Received: {name}={_short(value)}")
     return float(value)
+
+
+def one_of(name, value, allowed):
+    """Return `value` if it is one of `allowed` (a tuple of choices).
+
+    >>> one_of("tokenizer", "words", ("words", "wordpiece"))
+    'words'
+    >>> one_of("tokenizer", "bpe", ("words", "wordpiece"))
+    Traceback (most recent call last):
+    ...
+    ValueError: Argument `tokenizer` must be one of ('words', 'wordpiece'). Received: tokenizer='bpe'
+    """
+    if value not in allowed:
+        raise ValueError(f"Argument `{name}` must be one of {tuple(allowed)}. "
+                         f"Received: {name}={value!r}")
+    return value
 
 
 def boolean(name, value):

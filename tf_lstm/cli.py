@@ -158,7 +158,7 @@ def _config(args):
 
 def build_parser():
     """The `tf-lstm` argument parser; each command's function is its `run` default."""
-    from tf_lstm.translation.config import PRESETS
+    from tf_lstm.translation.config import BUDGETS, PRESETS
 
     parser = _Parser(prog="tf-lstm", description=__doc__,
                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -199,8 +199,9 @@ def build_parser():
                               "default all)")
         sub.add_argument("--minutes", type=_positive(float),
                          help="training time budget: stop before an epoch that would "
-                              "end past it (default: the preset's, tatoeba 30; none for "
-                              "demo)")
+                              "end past it (default: the preset's, "
+                              + ", ".join(f"{k} {v:g}" for k, v in BUDGETS.items())
+                              + "; none for the others)")
         sub.add_argument("--strategy", default="none", choices=list(STRATEGIES),
                          help="tf.distribute strategy (default none: one device); "
                               "mirrored: every visible GPU, or --devices logical CPU "
@@ -262,8 +263,13 @@ def _check_training(args):
         check_strategy(args.strategy, args.devices)
     except ValueError as e:
         error(f"argument --{'devices' if args.devices else 'strategy'}: {e}")
-    if args.minutes is None and args.strategy != "multi-worker" and not args.fast:
-        args.minutes = BUDGETS.get(args.preset)  # the preset's own budget, if it has one
+    if args.minutes is None and not args.fast and args.preset in BUDGETS:
+        if args.strategy == "multi-worker":  # a budget per worker could stop them apart
+            print(f"Note: the {args.preset} preset's {BUDGETS[args.preset]:g}-minute budget "
+                  "does not apply with --strategy multi-worker: training runs up to "
+                  "--epochs (or the preset's epochs) with early stopping.", file=sys.stderr)
+        else:
+            args.minutes = BUDGETS[args.preset]  # the preset's own budget
     if args.strategy == "multi-worker" and args.minutes:
         error("argument --minutes: not with --strategy multi-worker: each worker would "
               "time its own epochs and they could stop at different ones; use --epochs. "

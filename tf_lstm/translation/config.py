@@ -6,6 +6,7 @@ line's `--set KEY=VALUE` and the benchmarks' overrides both go through
 """
 
 import dataclasses
+import numbers
 
 from tf_lstm import checks
 
@@ -19,10 +20,14 @@ PRESETS = {
     # The defaults: the demo's model for the bundled corpus.
     "demo": {},
     # The best recipe measured on real Tatoeba English->French in 30 CPU minutes
-    # (benchmarks/README.md): a larger output vocabulary and embeddings, more
-    # dropout, a decaying learning rate, length-sorted batches of 64.
+    # (benchmarks/README.md; each lever's row: benchmarks/results/tatoeba_ablation.md):
+    # WordPiece subwords, 6,000 a side; a bidirectional encoder; tied output
+    # embeddings; label smoothing 0.1; the last 2 epochs averaged when that
+    # helps; dropout 0.3, a decaying learning rate, length-sorted batches of 64.
     "tatoeba": {"embedding_dim": 256, "units": 256, "dropout": 0.3,
-                "max_source_vocabulary": 8000, "max_target_vocabulary": 10000,
+                "tokenizer": "wordpiece", "max_source_vocabulary": 6000,
+                "max_target_vocabulary": 6000, "bidirectional": True,
+                "tie_embeddings": True, "label_smoothing": 0.1, "average_checkpoints": 2,
                 "max_length": 24, "batch_size": 64, "length_grouping": "sorted",
                 "learning_rate": 2e-3, "lr_decay": 0.8, "epochs": 40, "patience": 3},
 }
@@ -65,8 +70,9 @@ class TranslatorConfig:
     def from_overrides(cls, overrides=(), preset="demo", **values):
         """A config from a preset, then `values`, then `KEY=VALUE` strings (`--set`).
 
-        Each override is converted to its field's type (int, float or str);
-        the keys, types and ranges are then checked by the constructor.
+        Each override is converted to its field's type (int, float, str, or
+        bool from true/false, 1/0 or yes/no); the keys, types and ranges are
+        then checked by the constructor.
 
         Args:
             overrides: an iterable of strings such as ``"units=128"``.
@@ -103,7 +109,7 @@ class TranslatorConfig:
             except ValueError:
                 raise ValueError(f"Override {item!r}: `{key}` must be "
                                  f"{'an' if kind is int else 'a'} {kind.__name__}"
-                             f"{' (true or false)' if kind is bool else ''}. "
+                             f"{' (true/false, 1/0 or yes/no)' if kind is bool else ''}. "
                                  f"Received: {text!r}") from None
         return cls(**values)
 
@@ -116,27 +122,23 @@ class TranslatorConfig:
             checks.non_negative_int(name, getattr(self, name))
         for name in ("bidirectional", "input_feeding", "attention_scale", "tie_embeddings"):
             checks.boolean(name, getattr(self, name))
-        for name, allowed in (("tokenizer", TOKENIZERS), ("precision", PRECISIONS)):
-            if getattr(self, name) not in allowed:
-                raise ValueError(f"Argument `{name}` must be one of {allowed}. "
-                                 f"Received: {name}={getattr(self, name)!r}")
+        for name, allowed in (("tokenizer", TOKENIZERS), ("precision", PRECISIONS),
+                              ("length_grouping", GROUPINGS)):
+            checks.one_of(name, getattr(self, name), allowed)
         if self.bidirectional and self.units % 2:
             raise ValueError("Argument `units` must be even with `bidirectional=True` "
                              "(each direction gets units // 2). "
                              f"Received: units={self.units}")
-        if not 0.0 <= self.label_smoothing < 1.0:
-            raise ValueError("Argument `label_smoothing` must be in [0, 1). "
-                             f"Received: label_smoothing={self.label_smoothing!r}")
+        for name in ("dropout", "label_smoothing"):
+            value = getattr(self, name)
+            if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+                    or not 0.0 <= value < 1.0):
+                raise ValueError(f"Argument `{name}` must be a number in [0, 1). "
+                                 f"Received: {name}={value!r}")
         if self.max_length < 2:  # the French side is >= 1 token plus [END]: 1 keeps no pair
             raise ValueError("Argument `max_length` must be at least 2 (a French sentence "
                              "counts its [END] token, so 1 keeps no pair). "
                              f"Received: max_length={self.max_length}")
-        if self.length_grouping not in GROUPINGS:
-            raise ValueError(f"Argument `length_grouping` must be one of {GROUPINGS}. "
-                             f"Received: length_grouping={self.length_grouping!r}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError("Argument `dropout` must be in [0, 1). "
-                             f"Received: dropout={self.dropout!r}")
         if not 0.0 < self.lr_decay <= 1.0:
             raise ValueError("Argument `lr_decay` must be in (0, 1]. "
                              f"Received: lr_decay={self.lr_decay!r}")

@@ -158,7 +158,9 @@ class Translator(keras.Model):
         self.source_vocabulary = list(source_vocabulary)
         self.target_vocabulary = list(target_vocabulary)
         c = self.config
-        dtype = c.precision  # every layer's policy; the logits are float32 whatever it is
+        # bfloat16: every layer's policy (the logits stay float32); float32: None, so the
+        # layers follow Keras's global dtype policy as they did before `precision` existed
+        dtype = None if c.precision == "float32" else c.precision
         self.source_embedding = keras.layers.Embedding(len(self.source_vocabulary),
                                                        c.embedding_dim, dtype=dtype)
         self.target_embedding = keras.layers.Embedding(len(self.target_vocabulary),

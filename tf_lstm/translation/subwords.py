@@ -27,6 +27,7 @@ import tensorflow as tf
 import tensorflow_text as tf_text
 from tensorflow_text.tools.wordpiece_vocab import wordpiece_tokenizer_learner_lib as learner
 
+from tf_lstm import checks
 from tf_lstm.translation.tokens import RESERVED, UNK, UNK_ID
 
 JOINER = "##"  # marks a piece that continues a word: "hom ##me" is "homme"
@@ -59,6 +60,9 @@ def learn_vocabulary(counts, max_size):
         A list of pieces whose index is the id: `RESERVED`, then the single
         characters, then the learnt pieces, most frequent first.
 
+    Raises:
+        ValueError: if `max_size` is not an integer above `len(RESERVED)`.
+
     Example:
 
     >>> vocabulary = learn_vocabulary({"homme": 9, "hommes": 3, "femme": 4}, 18)
@@ -67,6 +71,10 @@ def learn_vocabulary(counts, max_size):
     >>> vocabulary[10:]  # hommes is spelt homme ##s
     ['homme', 'femme', '##e', '##f', '##h', '##m', '##o', '##s']
     """
+    checks.positive_int("max_size", max_size)
+    if max_size <= len(RESERVED):
+        raise ValueError(f"Argument `max_size` must exceed {len(RESERVED)} (the reserved "
+                         f"tokens). Received: max_size={max_size}")
     if not counts:
         return list(RESERVED)
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
@@ -98,6 +106,9 @@ class WordpieceVectorizer(tf.Module):
     Returns:
         A ragged int64 tensor `(batch, None)`, one id per piece.
 
+    Raises:
+        ValueError: if `vocabulary` does not start with `RESERVED`.
+
     Example:
 
     >>> vectorizer = WordpieceVectorizer(["", "[UNK]", "[START]", "[END]", "l'",
@@ -109,6 +120,9 @@ class WordpieceVectorizer(tf.Module):
     def __init__(self, vocabulary):
         super().__init__(name="wordpiece_vectorizer")
         vocabulary = list(vocabulary)
+        if vocabulary[:len(RESERVED)] != list(RESERVED):
+            raise ValueError(f"Argument `vocabulary` must start with {list(RESERVED)}. "
+                             f"Received: {vocabulary[:len(RESERVED)]}")
         self.table = tf.lookup.StaticHashTable(
             tf.lookup.KeyValueTensorInitializer(
                 tf.constant(vocabulary), tf.range(len(vocabulary), dtype=tf.int64)),

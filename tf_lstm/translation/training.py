@@ -275,7 +275,15 @@ class LearningRate(keras.callbacks.Callback):
         self.config = config
 
     def rate(self, step, epoch):
-        """The learning rate of update `step` (0-based) in epoch `epoch` (0-based)."""
+        """The learning rate of one update.
+
+        Args:
+            step: the update's number, 0-based (the optimizer's `iterations`).
+            epoch: the epoch, 0-based.
+
+        Returns:
+            A float: the formula above.
+        """
         c = self.config
         warmup = min(1.0, (step + 1) / c.warmup_steps) if c.warmup_steps else 1.0
         return c.learning_rate * c.lr_decay ** epoch * warmup

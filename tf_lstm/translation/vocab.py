@@ -145,9 +145,7 @@ def build_vocabulary(sentences, max_size=None, min_count=1, tokenizer="words"):
 
 
 def _check_tokenizer(tokenizer):
-    if tokenizer not in TOKENIZERS:
-        raise ValueError(f"Argument `tokenizer` must be one of {TOKENIZERS}. "
-                         f"Received: tokenizer={tokenizer!r}")
+    checks.one_of("tokenizer", tokenizer, TOKENIZERS)
 
 
 def make_vectorizer(vocabulary, tokenizer="words"):
