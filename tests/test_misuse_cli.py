@@ -156,7 +156,7 @@ def test_seed_changes_the_weights_and_the_split(tiny_splits):
     (["--seed", "-1"], "argument --seed: must be a non-negative int"),
     (["--set", "max_length=1"], "argument --set: Argument `max_length` must be at least 2"),
     (["--set", "units=abc"], "argument --set: Override 'units=abc': `units` must be an int"),
-    (["--set", "dropout=1.5"], "argument --set: Argument `dropout` must be in [0, 1)"),
+    (["--set", "dropout=1.5"], "argument --set: Argument `dropout` must be a number in [0, 1)"),
     (["--set", "seed=1"], "argument --set: 'seed=1': set the seed with --seed"),
     (["--minutes", "nan"], "argument --minutes: must be a positive float"),
 ])

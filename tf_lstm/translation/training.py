@@ -290,7 +290,8 @@ class LearningRate(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
-        self._first_step = int(self.model.optimizer.iterations)
+        # convert_to_numpy: under a tf.distribute strategy the variable is mirrored
+        self._first_step = int(keras.ops.convert_to_numpy(self.model.optimizer.iterations))
         self.model.optimizer.learning_rate = self.rate(self._first_step, epoch)
 
     def on_train_batch_begin(self, batch, logs=None):
@@ -300,7 +301,8 @@ class LearningRate(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
-            logs["learning_rate"] = float(self.model.optimizer.learning_rate)
+            logs["learning_rate"] = float(keras.ops.convert_to_numpy(
+                self.model.optimizer.learning_rate))
 
 
 class AverageCheckpoints(keras.callbacks.Callback):
