@@ -64,18 +64,21 @@ def test_tatoeba_benchmark_writes_its_results(tmp_path):
     assert "I have" in (tmp_path / "results" / "tatoeba.private.md").read_text()
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--set", "batchsize=16"], "Override 'batchsize=16' must be KEY=VALUE"),
-    (["--set", "units=many"], "Override 'units=many': `units` must be an int"),
-    (["--sampled-softmax", "-1"], "--sampled-softmax must be a non-negative integer"),
-    (["--sampled-softmax", "8"], "--sampled-softmax does not implement label smoothing: "
-                                 "add --set label_smoothing=0"),
-])
-def test_tatoeba_benchmark_refuses_bad_settings(tmp_path, capsys, argv, message):
+@pytest.mark.parametrize("module, argv, message", [
+    (tatoeba, ["--set", "batchsize=16"], "Override 'batchsize=16' must be KEY=VALUE"),
+    (tatoeba, ["--set", "units=many"], "Override 'units=many': `units` must be an int"),
+    (tatoeba, ["--sampled-softmax", "-1"], "--sampled-softmax must be a non-negative integer"),
+    (tatoeba, ["--sampled-softmax", "8"], "--sampled-softmax does not implement label "
+                                          "smoothing: add --set label_smoothing=0"),
+    (ablation, ["--rows", "base,deeper"], "--rows must name rows of"),
+    (ablation, ["--set", "units=many"], "Override 'units=many': `units` must be an int"),
+    (ablation, ["--epochs", "0"], "--epochs must be a positive integer"),
+], ids=lambda value: value.__name__.rpartition(".")[2] if hasattr(value, "main") else None)
+def test_quality_benchmarks_refuse_bad_settings(tmp_path, capsys, module, argv, message):
     data = tmp_path / "fra.txt"
     data.write_text("Hi.\tSalut.\n", encoding="utf-8")
     with pytest.raises(SystemExit):
-        tatoeba.main(["--data", str(data), "--out", str(tmp_path / "t"), *argv])
+        module.main(["--data", str(data), "--out", str(tmp_path / "t"), *argv])
     assert message in capsys.readouterr().err
 
 
@@ -212,19 +215,6 @@ def test_ablation_benchmark_writes_one_row_per_lever(tmp_path):
     assert "| tied_embeddings | tie_embeddings=true |" in markdown
     assert f"| {delta:+.1f} |" in markdown
     assert "| 8 | 0.6 |" in markdown  # the base row's decoding sweep
-
-
-@pytest.mark.parametrize("argv, message", [
-    (["--rows", "base,deeper"], "--rows must name rows of"),
-    (["--set", "units=many"], "Override 'units=many': `units` must be an int"),
-    (["--epochs", "0"], "--epochs must be a positive integer"),
-])
-def test_ablation_benchmark_refuses_bad_settings(tmp_path, capsys, argv, message):
-    data = tmp_path / "fra.txt"
-    data.write_text("Hi.\tSalut.\n", encoding="utf-8")
-    with pytest.raises(SystemExit):
-        ablation.main(["--data", str(data), "--out", str(tmp_path / "a"), *argv])
-    assert message in capsys.readouterr().err
 
 
 def test_each_ablation_row_changes_only_its_lever():
