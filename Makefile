@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test test-quick notebooks bench bench-translator bench-tatoeba bench-ablation bench-distributed lab clean
+.PHONY: venv demo test test-quick notebooks bench bench-translator bench-tatoeba bench-tatoeba-seeds bench-ablation bench-distributed lab clean
 
 venv: $(STAMP)
 
@@ -61,12 +61,26 @@ bench-tatoeba: $(STAMP)
 	@test -f "$(TATOEBA)" || { echo "bench-tatoeba: TATOEBA=$(TATOEBA): no such file" >&2; exit 2; }
 	$(BIN)/python -m benchmarks.tatoeba --data "$(TATOEBA)"
 
-# One training run per lever of the tatoeba preset, 2 epochs each, two at a time
-# (about an hour and a half on 2 cores): benchmarks/results/tatoeba_ablation.{json,md}
+# The same preset and budget with seeds 1 and 2 (about 70 minutes, the machine
+# alone), then the spread over seeds 0 to 2 with bench-tatoeba's seed 0:
+# benchmarks/results/tatoeba_seeds.{json,md}
+bench-tatoeba-seeds: $(STAMP)
+	@test -n "$(TATOEBA)" || { echo "bench-tatoeba-seeds: say where the Tatoeba English-French pairs are: make bench-tatoeba-seeds TATOEBA=path/to/fra.txt" >&2; exit 2; }
+	@test -f "$(TATOEBA)" || { echo "bench-tatoeba-seeds: TATOEBA=$(TATOEBA): no such file" >&2; exit 2; }
+	@test -f benchmarks/results/tatoeba_fra_eng.json || { echo "bench-tatoeba-seeds: run make bench-tatoeba first (seed 0)" >&2; exit 2; }
+	for seed in 1 2; do \
+		$(BIN)/python -m benchmarks.tatoeba --data "$(TATOEBA)" --set seed=$$seed \
+			--out benchmarks/results/tatoeba_fra_eng.seed$$seed || exit 1; \
+	done
+	$(BIN)/python -m benchmarks.seeds benchmarks/results/tatoeba_fra_eng.json \
+		benchmarks/results/tatoeba_fra_eng.seed1.json benchmarks/results/tatoeba_fra_eng.seed2.json
+
+# One training run per lever of run 5's recipe and seed (0 and 1), 2 epochs each, two
+# at a time (about three hours on 2 cores): benchmarks/results/tatoeba_ablation.{json,md}
 bench-ablation: $(STAMP)
 	@test -n "$(TATOEBA)" || { echo "bench-ablation: say where the Tatoeba English-French pairs are: make bench-ablation TATOEBA=path/to/fra.txt" >&2; exit 2; }
 	@test -f "$(TATOEBA)" || { echo "bench-ablation: TATOEBA=$(TATOEBA): no such file" >&2; exit 2; }
-	$(BIN)/python -m benchmarks.ablation --data "$(TATOEBA)"
+	$(BIN)/python -m benchmarks.ablation --data "$(TATOEBA)" --seeds 0,1
 
 # Training tokens/s of one process vs mirrored on 2 logical CPU devices vs 2 worker
 # processes (MultiWorkerMirroredStrategy on 127.0.0.1), same global batch, 3

@@ -1,8 +1,10 @@
 """What the benchmarks share, free of TensorFlow (`gpu.py` runs without it).
 
 Each benchmark writes one current result under `RESULTS`, with a stable
-name: ``layers``, ``translator``, ``tatoeba_fra_eng`` and ``gpu`` (``.json``
-and ``.md``; the layer benchmark also ``.png``). Files are written with
+name: ``layers``, ``translator``, ``tatoeba_fra_eng`` (other seeds:
+``tatoeba_fra_eng.seedN``, their spread ``tatoeba_seeds``),
+``tatoeba_ablation``, ``distributed`` and ``gpu`` (``.json`` and ``.md``; the
+layer benchmark also ``.png``). Files are written with
 `tf_lstm.files`, atomically.
 """
 

@@ -80,11 +80,8 @@ def train_and_score(splits, config, run_dir, minutes, padded_batches=False, num_
     with open(Path(run_dir) / "history.csv", newline="", encoding="utf-8") as f:
         rows = [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
     averaging = Path(run_dir) / "averaging.json"
-    epochs = results["epochs_run"]
     return {**results, "padded_batches": padded_batches, "sampled_softmax": num_sampled,
             "history": rows,
-            "target_tokens_per_second": prepared.train_tokens * epochs / train_seconds,
-            "train_pairs_per_second": len(splits["train"]) * epochs / train_seconds,
             "averaging": json.loads(averaging.read_text()) if averaging.exists() else None}
 
 

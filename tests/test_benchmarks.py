@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import pytest
 
-from benchmarks import ablation, padded, tatoeba, translator
+from benchmarks import ablation, padded, seeds, tatoeba, translator
 from tf_lstm.translation import pipeline, training
 from tf_lstm.translation.config import PRESETS, TranslatorConfig
 from tests.conftest import random_id_pairs
@@ -21,7 +21,8 @@ from tf_lstm.translation.tokens import END_ID, START_ID
 
 
 @pytest.mark.parametrize("name", ["common", "padded", "sampled_softmax", "translator",
-                                  "tatoeba", "ablation", "layers", "gpu", "distributed"])
+                                  "tatoeba", "ablation", "seeds", "layers", "gpu",
+                                  "distributed"])
 def test_benchmark_doctests(name):
     """`benchmarks` is not among pytest's doctest paths: its examples run here."""
     result = doctest.testmod(importlib.import_module(f"benchmarks.{name}"),
@@ -54,6 +55,7 @@ def test_tatoeba_benchmark_writes_its_results(tmp_path):
     assert results["epochs_run"] == 1 and results["train_seconds"] > 0
     assert results["target_tokens_per_second"] == pytest.approx(
         results["train_target_tokens_per_epoch"] / results["train_seconds"])
+    assert results["train_pairs_per_second"] == pytest.approx(90 / results["train_seconds"])
     assert results["averaging"] is None  # the preset's, with one epoch: nothing to average
     [epoch] = results["history"]  # the run's history.csv, one row per epoch
     assert epoch["epoch"] == 0 and epoch["val_loss"] > 0
@@ -62,6 +64,103 @@ def test_tatoeba_benchmark_writes_its_results(tmp_path):
     assert f"Validation loss after each epoch: {epoch['val_loss']:.2f}\n" in markdown
     assert "examples" not in results  # corpus text goes to the git-ignored file only
     assert "I have" in (tmp_path / "results" / "tatoeba.private.md").read_text()
+
+
+def test_seeds_summary_spreads_runs_that_differ_in_the_seed_only(tmp_path, capsys):
+    data = tmp_path / "fra.txt"
+    data.write_text("".join(f"I have {i} cats.\tJ'ai {i} chats.\tCC-BY 2.0 (France)\n"
+                            for i in range(120)), encoding="utf-8")
+    tiny = ["--data", str(data), "--minutes", "0.001", "--test", "20", "--valid", "10",
+            "--set", "batch_size=16", "--set", "units=16"]
+    for seed, extra in (("0", []), ("1", []), ("2", ["--set", "units=8"])):
+        assert tatoeba.main([*tiny, "--set", f"seed={seed}", *extra,
+                             "--out", str(tmp_path / f"t{seed}")]) == 0
+    runs = [json.loads((tmp_path / f"t{seed}.json").read_text()) for seed in "01"]
+    assert [run["config"]["seed"] for run in runs] == [0, 1]
+    out = tmp_path / "spread"
+    assert seeds.main([str(tmp_path / "t0.json"), str(tmp_path / "t1.json"),
+                       "--out", str(out)]) == 0
+    spread = json.loads(out.with_suffix(".json").read_text())
+    bleus = [run["beam4"]["bleu"] for run in runs]
+    assert [run["BLEU beam 4"] for run in spread["runs"]] == bleus
+    summary = spread["summary"]["BLEU beam 4"]
+    assert summary["mean"] == pytest.approx(sum(bleus) / 2)
+    assert summary["sd"] == pytest.approx(abs(bleus[0] - bleus[1]) / 2 ** 0.5)
+    assert (summary["min"], summary["max"]) == (min(bleus), max(bleus))
+    assert "seed" not in spread["config"] and spread["config"]["units"] == 16
+    assert spread["command"] == "python -m benchmarks.seeds path/to/t0.json path/to/t1.json"
+    markdown = out.with_suffix(".md").read_text()
+    assert f"Beam 4: BLEU {summary['mean']:.1f} ± {summary['sd']:.1f}" in markdown
+    # A run that differs in more than the seed is refused, naming the file and the field.
+    for argv, message in (
+            ([str(tmp_path / "t0.json"), str(tmp_path / "t2.json")],
+             "t2.json differs from t0.json in more than the seed: units=8 (not 16)"),
+            ([str(tmp_path / "t0.json"), str(tmp_path / "t0.json")],
+             "The runs must have distinct seeds"),
+            ([str(tmp_path / "t0.json")], "A spread needs at least two runs"),
+            ([str(tmp_path / "t0.json"), str(data)], "results must be benchmarks.tatoeba JSON")):
+        with pytest.raises(SystemExit):
+            seeds.main([*argv, "--out", str(tmp_path / "refused")])
+        assert message in capsys.readouterr().err
+    assert not (tmp_path / "refused.json").exists()
+
+
+def _tatoeba_result(seed, beam, greedy=30.0, command="python -m benchmarks.tatoeba"):
+    """A benchmarks.tatoeba result dict with the fields `seeds` reads, written by hand."""
+    return {"greedy": {"bleu": greedy, "chrf": 50.0, "sentences": 2, "seconds": 0.002},
+            "beam4": {"bleu": beam, "chrf": 60.0, "sentences": 2, "seconds": 0.01},
+            "epochs_run": 14, "train_seconds": 1680.0, "target_tokens_per_second": 4800.0,
+            "train_pairs_per_second": 600.0, "config": {"units": 256, "seed": seed},
+            "pairs": {"train": 9, "valid": 1, "test": 2}, "machine": "m",
+            "command": f"{command} --set seed={seed} --out r/t.seed{seed}"}
+
+
+def test_seeds_summary_statistics_on_known_scores():
+    spread = seeds.summarize([_tatoeba_result(0, 40.0), _tatoeba_result(1, 44.0),
+                              _tatoeba_result(2, 42.0, greedy=33.0)], ["a", "b", "c"], "cmd")
+    beam = spread["summary"]["BLEU beam 4"]
+    assert (beam["mean"], beam["min"], beam["max"]) == (42.0, 40.0, 44.0)
+    assert beam["sd"] == pytest.approx(2.0)  # sample sd: sqrt((4 + 4 + 0) / 2)
+    assert spread["summary"]["BLEU greedy"]["mean"] == pytest.approx(31.0)
+    assert spread["summary"]["beam 4 sentences/s"]["mean"] == pytest.approx(200.0)
+    assert [run["seed"] for run in spread["runs"]] == [0, 1, 2]
+    assert "Beam 4: BLEU 42.0 ± 2.0 (40.0 to 44.0)" in seeds.markdown(spread)
+    with pytest.raises(ValueError, match="b ran another command than a"):
+        seeds.summarize([_tatoeba_result(0, 40.0),
+                         _tatoeba_result(1, 44.0, command="python -m benchmarks.tatoeba "
+                                                          "--minutes 10")], ["a", "b"], "cmd")
+    other_split = {**_tatoeba_result(1, 44.0), "pairs": {"train": 8, "valid": 1, "test": 3}}
+    with pytest.raises(ValueError, match="b has another split than a"):
+        seeds.summarize([_tatoeba_result(0, 40.0), other_split], ["a", "b"], "cmd")
+
+
+def _ablation_run(seed, beam, overrides=()):
+    """An ablation run dict with the fields `ablation.markdown` reads, written by hand."""
+    return {"seed": seed, "overrides": list(overrides), "parameters": 10, "kept_val_loss": 1.0,
+            "target_tokens_per_second": 100.0, "command": "cmd", "parallel": 2,
+            "threads": 1, "scores": {"beam1_alpha0.0": {"bleu": beam - 3, "chrf": 40.0},
+                                     "beam4_alpha0.6": {"bleu": beam, "chrf": 45.0}}}
+
+
+def test_ablation_table_compares_a_row_with_the_base_over_shared_seeds(tmp_path):
+    base = {str(s): _ablation_run(s, bleu) for s, bleu in enumerate([25.0, 17.0, 23.0, 24.0])}
+    rows = {"base": base,
+            "tied_embeddings": {"1": _ablation_run(1, 27.0, ["tie_embeddings=true"]),
+                                "2": _ablation_run(2, 26.0, ["tie_embeddings=true"])},
+            "dropout_0.1": {"0": _ablation_run(0, 16.0, ["dropout=0.1"])}}
+    markdown = ablation.markdown({"test": 2, "epochs": 2, "machine": "m", "rows": rows})
+    # tied: (27 + 26) / 2 against the base's (17 + 23) / 2 over seeds 1 and 2, not all four
+    assert ("| tied_embeddings | tie_embeddings=true | 1, 2 | 27.0, 26.0 | 23.5 | 26.5 | 45.0 "
+            "| +6.5 | every seed above every base seed (1 in 15 by chance) |") in markdown
+    assert "| -9.0 | every seed below every base seed (1 in 5 by chance) |" in markdown
+    assert "over seeds 0, 1, 2, 3 scores 17.0 to 25.0 BLEU (beam 4), a range of 8.0" in markdown
+    assert ablation.verdict([24.0, 26.0], [23.0, 25.0]) == "within the seed noise"
+    # Runs of an earlier call are kept only under the same settings.
+    out = tmp_path / "ablation.json"
+    out.write_text(json.dumps({"settings": {"epochs": 2}, "rows": rows, "notes": ["n"]}))
+    assert ablation.kept_results(out, {"epochs": 2}) == (rows, ["n"])
+    assert ablation.kept_results(out, {"epochs": 3}) == ({}, [])
+    assert ablation.kept_results(tmp_path / "absent.json", {"epochs": 2}) == ({}, [])
 
 
 @pytest.mark.parametrize("module, argv, message", [
@@ -73,6 +172,7 @@ def test_tatoeba_benchmark_writes_its_results(tmp_path):
     (ablation, ["--rows", "base,deeper"], "--rows must name rows of"),
     (ablation, ["--set", "units=many"], "Override 'units=many': `units` must be an int"),
     (ablation, ["--epochs", "0"], "--epochs must be a positive integer"),
+    (ablation, ["--seeds", "0,0"], "--seeds must be distinct non-negative integers"),
 ], ids=lambda value: value.__name__.rpartition(".")[2] if hasattr(value, "main") else None)
 def test_quality_benchmarks_refuse_bad_settings(tmp_path, capsys, module, argv, message):
     data = tmp_path / "fra.txt"
@@ -192,38 +292,48 @@ def test_straightforward_arrays_spell_wordpiece_pieces_as_prepare_does():
     assert any(p.startswith("##") for p in pieces) and "[UNK]" not in pieces
 
 
-def test_ablation_benchmark_writes_one_row_per_lever(tmp_path):
+def test_ablation_benchmark_writes_one_row_per_lever_and_seed(tmp_path):
     data = tmp_path / "fra.txt"
     data.write_text("".join(f"I have {i} cats.\tJ'ai {i} chats.\tCC-BY 2.0 (France)\n"
                             for i in range(120)), encoding="utf-8")
     out = tmp_path / "ablation"
-    assert ablation.main(["--data", str(data), "--epochs", "1", "--test", "20",
-                          "--valid", "10", "--rows", "base,tied_embeddings",
-                          "--set", "units=16", "--set", "embedding_dim=8",
-                          "--set", "batch_size=16", "--out", str(out)]) == 0
+    common = ["--data", str(data), "--epochs", "1", "--test", "20", "--valid", "10",
+              "--set", "units=16", "--set", "embedding_dim=8", "--set", "batch_size=16",
+              "--out", str(out)]
+    assert ablation.main([*common, "--rows", "base,tied_embeddings"]) == 0
+    # A second call with the same settings adds a seed and keeps the first call's runs.
+    assert ablation.main([*common, "--rows", "base", "--seeds", "1"]) == 0
     results = json.loads(out.with_suffix(".json").read_text())
-    base, tied = results["rows"]["base"], results["rows"]["tied_embeddings"]
-    assert base["config"]["units"] == tied["config"]["units"] == 16  # --set: every row
-    assert (base["config"]["tie_embeddings"], tied["config"]["tie_embeddings"]) == (False, True)
-    assert base["epochs_run"] == tied["epochs_run"] == 1
-    assert tied["parameters"] < base["parameters"]  # no output kernel of its own
-    assert set(base["scores"]) == {f"beam{w}_alpha{a}" for w, a in ablation.SWEEP}
+    assert {name: list(runs) for name, runs in results["rows"].items()} == {
+        "base": ["0", "1"], "tied_embeddings": ["0"]}
+    base, tied = results["rows"]["base"], results["rows"]["tied_embeddings"]["0"]
+    assert base["0"]["config"]["units"] == tied["config"]["units"] == 16  # --set: every row
+    assert (base["0"]["config"]["tie_embeddings"], tied["config"]["tie_embeddings"]) == (
+        False, True)
+    assert [run["config"]["seed"] for run in base.values()] == [0, 1]
+    assert tied["epochs_run"] == 1
+    assert tied["parameters"] < base["0"]["parameters"]  # no output kernel of its own
+    for run in base.values():
+        assert set(run["scores"]) == {f"beam{w}_alpha{a}" for w, a in ablation.SWEEP}
     assert set(tied["scores"]) == {"beam1_alpha0.0", "beam4_alpha0.6"}
     markdown = out.with_suffix(".md").read_text()
-    delta = (tied["scores"]["beam4_alpha0.6"]["bleu"]
-             - base["scores"]["beam4_alpha0.6"]["bleu"])
-    assert "| tied_embeddings | tie_embeddings=true |" in markdown
-    assert f"| {delta:+.1f} |" in markdown
+    bleus = [run["scores"]["beam4_alpha0.6"]["bleu"] for run in base.values()]
+    delta = tied["scores"]["beam4_alpha0.6"]["bleu"] - bleus[0]  # over the seed both ran
+    verdict = ablation.verdict([tied["scores"]["beam4_alpha0.6"]["bleu"]], bleus)
+    assert "| tied_embeddings | tie_embeddings=true | 0 |" in markdown
+    assert f"| {delta:+.1f} | {verdict} |" in markdown
+    assert f"over seeds 0, 1 scores {min(bleus):.1f} to {max(bleus):.1f}" in markdown
     assert "| 8 | 0.6 |" in markdown  # the base row's decoding sweep
+    assert "--rows base --seeds 1" in markdown  # each run's own command
 
 
 def test_each_ablation_row_changes_only_its_lever():
     import argparse
 
-    args = argparse.Namespace(set=[], epochs=2, seed=0)
-    base = dataclasses.asdict(ablation.row_config("base", args))
+    args = argparse.Namespace(set=[], epochs=2)
+    base = dataclasses.asdict(ablation.row_config("base", 0, args))
     assert base["tokenizer"] == "words" and not base["bidirectional"]  # BASE: levers off
     for name, changes in ablation.ROWS.items():
-        row = dataclasses.asdict(ablation.row_config(name, args))
+        row = dataclasses.asdict(ablation.row_config(name, 0, args))
         changed = {key for key in row if row[key] != base[key]}
         assert changed == {item.partition("=")[0] for item in changes}, name

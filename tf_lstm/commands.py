@@ -125,8 +125,7 @@ def run_training(args, data, demo=False):
     results["preset"] = args.preset
     write_json(run_dir / "results.json", results)
     print(f"\nTraining: {results['epochs_run']} epochs in {train_seconds / 60:.1f} "
-          f"minutes ({prepared.train_tokens * results['epochs_run'] / train_seconds:.0f}"
-          " target tokens/s).")
+          f"minutes ({results['target_tokens_per_second']:.0f} target tokens/s).")
     print(f"Test split ({scores.sentences} pairs never seen in training):")
     for s in (scores, beam):
         print(f"  {s.method:>12}: BLEU {s.bleu:5.1f}  chrF {s.chrf:5.1f}  "

@@ -83,12 +83,39 @@ def evaluate(translator, pairs, beam_width=1, length_penalty=0.6):
     return Scores(bleu, chrf, len(pairs), seconds, method, signature), hypotheses
 
 
+def training_rates(prepared, train_pairs, epochs, seconds):
+    """How fast a run trained: real target tokens and training pairs per second.
+
+    The seconds are the whole `fit` (validation included), so the rates are
+    rough across runs; `benchmarks.translator` times epochs interleaved.
+
+    Args:
+        prepared: what `training.prepare` returned (`train_tokens` per epoch).
+        train_pairs: the training split's pairs (those `prepare` left out for
+            their length included).
+        epochs: the epochs trained.
+        seconds: the training time.
+
+    Returns:
+        ``{"target_tokens_per_second", "train_pairs_per_second"}``.
+
+    Example:
+
+    >>> import types
+    >>> training_rates(types.SimpleNamespace(train_tokens=900), 100, 2, 4.0)
+    {'target_tokens_per_second': 450.0, 'train_pairs_per_second': 50.0}
+    """
+    return {"target_tokens_per_second": prepared.train_tokens * epochs / seconds,
+            "train_pairs_per_second": train_pairs * epochs / seconds}
+
+
 def run_results(translator, prepared, splits, history, train_seconds, examples=20):
     """Score a trained model on the test split and collect what a run records.
 
     The one place the command line (`results.json`) and the Tatoeba benchmark
     assemble a run's results: greedy and beam-4 scores on `splits["test"]`,
-    the epochs and seconds trained, the config, sizes and a few examples.
+    the epochs and seconds trained, the training rate (target tokens and
+    pairs per second of training time), the config, sizes and a few examples.
 
     Args:
         translator: a `StringTranslator` of the trained model.
@@ -103,14 +130,15 @@ def run_results(translator, prepared, splits, history, train_seconds, examples=2
     """
     greedy, hypotheses = evaluate(translator, splits["test"])
     beam, _ = evaluate(translator, splits["test"], beam_width=4)
+    epochs = len(history.history.get("loss", []))
     results = {"greedy": dataclasses.asdict(greedy), "beam4": dataclasses.asdict(beam),
-               "epochs_run": len(history.history.get("loss", [])),
-               "train_seconds": train_seconds,
+               "epochs_run": epochs, "train_seconds": train_seconds,
                "config": dataclasses.asdict(translator.model.config),
                "pairs": {name: len(pairs) for name, pairs in splits.items()},
                "vocabulary": {"english": len(prepared.source_vocabulary),
                               "french": len(prepared.target_vocabulary)},
                "train_target_tokens_per_epoch": prepared.train_tokens,
+               **training_rates(prepared, len(splits["train"]), epochs, train_seconds),
                "examples": [{"english": en, "reference": fr, "greedy": hypothesis}
                             for (en, fr), hypothesis
                             in list(zip(splits["test"], hypotheses))[:examples]]}
