@@ -11,6 +11,10 @@ import numpy as np
 def plot_training_curves(history):
     """Loss and token accuracy per epoch, training vs validation.
 
+    The loss is the model's, per target token with padding left out: the
+    cross-entropy, or its label-smoothed version when the config smooths
+    (then it cannot reach 0).
+
     Args:
         history: a `keras.callbacks.History.history` dict (keys "loss",
             "val_loss", "token_accuracy", "val_token_accuracy"; a series
@@ -20,7 +24,7 @@ def plot_training_curves(history):
         The matplotlib `Figure`.
     """
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
-    for ax, key, label in ((axes[0], "loss", "cross-entropy (nats/token)"),
+    for ax, key, label in ((axes[0], "loss", "loss (nats per token)"),
                            (axes[1], "token_accuracy", "token accuracy")):
         for prefix, style, color in (("", "o-", "C0"), ("val_", "s--", "C1")):
             values = history.get(prefix + key, [])
@@ -36,7 +40,7 @@ def plot_training_curves(history):
             ax.xaxis.get_major_locator().set_params(integer=True)
         ax.grid(alpha=0.3)
         ax.legend()
-    axes[0].set_title("Loss per real target token")
+    axes[0].set_title("Loss per target token (padding left out)")
     axes[1].set_title("Next-token accuracy (teacher forcing)")
     fig.tight_layout()
     return fig
@@ -68,6 +72,7 @@ def plot_attention(weights, source_tokens, target_tokens):
     ax.set_xlabel("source (English) token")
     ax.set_ylabel("generated (French) token")
     ax.set_title("Attention weights")
+    ax.grid(False)  # a style's grid lines would cross the cells
     fig.colorbar(image, ax=ax, label="attention weight (row sums to 1)")
     fig.tight_layout()
     return fig
