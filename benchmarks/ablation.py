@@ -15,9 +15,9 @@ beam width 4). The ``base`` row also sweeps the decoder's beam width and
 length penalty on its own model (`SWEEP`).
 
 After a few epochs the seed moves BLEU as much as a lever does, so the table
-compares a row with the base over the seeds both ran, and says whether every
-seed of the row lies above (or every one below) every seed of the base, with
-the chance of that if the lever changed nothing (`verdict`).
+compares a row with the base run of the same seed (a bad seed is bad for every
+row), and says whether the row is above (or below) the base in every seed both
+ran, with the chance of that if the lever changed nothing (`verdict`).
 
 The budget is a number of epochs, not minutes: the rows run two at a time
 on this shared 2-core machine (one thread each), so wall time per row says
@@ -157,37 +157,42 @@ def _beam(run):
     return run["scores"]["beam4_alpha0.6"]["bleu"]
 
 
-def verdict(row_bleus, base_bleus):
-    """Whether a row's seeds lie clear of the base's seeds, and how often that happens by chance.
+def verdict(runs, base):
+    """Whether a row beats the base seed by seed, and how often that happens by chance.
 
-    If a lever changed nothing, the m row scores and the n base scores would be
-    alike, and all m would exceed all n with probability m! n! / (m + n)!.
+    The seed sets the batch order and the initial weights, and a bad seed is bad
+    for every row (after 2 epochs the base's seeds spread over 9 BLEU), so a
+    row is compared with the base run of the same seed. If the lever changed
+    nothing, each of the m differences would be positive or negative as by a
+    coin: all m of one sign with probability 1 in 2^m (a sign test).
 
     Args:
-        row_bleus: the row's scores (BLEU beam 4), one per seed.
-        base_bleus: the base's scores, one per seed.
+        runs: the row's runs, ``{seed: run}``.
+        base: the base's runs, ``{seed: run}``.
 
     Returns:
         A phrase for the table.
 
-    >>> verdict([27.9, 27.0], [25.7, 16.7, 21.0])
-    'every seed above every base seed (1 in 10 by chance)'
-    >>> verdict([15.0], [25.7, 16.7])
-    'every seed below every base seed (1 in 3 by chance)'
-    >>> verdict([24.6, 26.0], [25.7, 16.7])
-    'within the seed noise'
-    >>> verdict([27.9], [25.7])
-    'one base seed: no noise estimate'
+    >>> def runs(**bleus):
+    ...     return {s[1:]: {"scores": {"beam4_alpha0.6": {"bleu": b}}} for s, b in bleus.items()}
+    >>> verdict(runs(s0=27.9, s1=19.0), runs(s0=25.7, s1=16.7, s2=23.4))
+    'above the base in 2 of 2 seeds (1 in 4 by chance)'
+    >>> verdict(runs(s0=22.5), runs(s0=25.7, s1=16.7))
+    'below the base in 1 of 1 seeds (1 in 2 by chance)'
+    >>> verdict(runs(s0=26.0, s1=16.0), runs(s0=25.7, s1=16.7))
+    'mixed: no evidence'
+    >>> verdict(runs(s3=26.0), runs(s0=25.7))
+    'no seed shared with the base'
     """
-    if len(base_bleus) < 2:
-        return "one base seed: no noise estimate"
-    m, n = len(row_bleus), len(base_bleus)
-    chance = math.comb(m + n, m)
-    if min(row_bleus) > max(base_bleus):
-        return f"every seed above every base seed (1 in {chance} by chance)"
-    if max(row_bleus) < min(base_bleus):
-        return f"every seed below every base seed (1 in {chance} by chance)"
-    return "within the seed noise"
+    differences = [_beam(runs[seed]) - _beam(base[seed]) for seed in runs if seed in base]
+    if not differences:
+        return "no seed shared with the base"
+    m = len(differences)
+    if all(d > 0 for d in differences):
+        return f"above the base in {m} of {m} seeds (1 in {2 ** m} by chance)"
+    if all(d < 0 for d in differences):
+        return f"below the base in {m} of {m} seeds (1 in {2 ** m} by chance)"
+    return "mixed: no evidence"
 
 
 def delta(runs, base):
@@ -232,7 +237,7 @@ def markdown(results):
              "Scores are means over the row's seeds; Δ is the row's mean minus the base's "
              "over the seeds both ran.",
              "", "| row | change | seeds | BLEU beam 4 by seed | BLEU greedy | BLEU beam 4 "
-             "| chrF beam 4 | Δ BLEU beam 4 | against the base's seeds | kept val loss "
+             "| chrF beam 4 | Δ BLEU beam 4 | against the base, seed by seed | kept val loss "
              "| target tokens/s | parameters |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, runs in rows.items():
@@ -248,16 +253,17 @@ def markdown(results):
             f"{mean(bleus):.1f} | "
             f"{mean(runs[s]['scores']['beam4_alpha0.6']['chrf'] for s in seeds):.1f} | "
             f"{'' if change is None else f'{change:+.1f}'} | "
-            f"{verdict(bleus, base_bleus) if compared else ''} | "
+            f"{verdict(runs, base) if compared else ''} | "
             f"{mean(runs[s]['kept_val_loss'] for s in seeds):.3f} | "
             f"{mean(runs[s]['target_tokens_per_second'] for s in seeds):.0f} | "
             f"{first['parameters']:,} |")
     if len(base_bleus) > 1:
         lines += ["", f"Seed noise: the base alone over seeds {', '.join(sorted(base, key=int))} "
                       f"scores {min(base_bleus):.1f} to {max(base_bleus):.1f} BLEU (beam 4), a "
-                      f"range of {max(base_bleus) - min(base_bleus):.1f}. A lever is evidence "
-                      "only where every seed of its row lies above every base seed, or every "
-                      "one below, and that is unlikely by chance."]
+                      f"range of {max(base_bleus) - min(base_bleus):.1f}: a bad seed is bad for "
+                      "every row, so each row is compared with the base run of the same seed, "
+                      "and counts as evidence only where it is above (or below) the base in "
+                      "every seed both ran, and that is unlikely by chance."]
     keys = [f"beam{width}_alpha{alpha}" for width, alpha in SWEEP]
     swept = [seed for seed in sorted(base, key=int) if set(keys) <= set(base[seed]["scores"])]
     if swept:

@@ -151,10 +151,11 @@ def test_ablation_table_compares_a_row_with_the_base_over_shared_seeds(tmp_path)
     markdown = ablation.markdown({"test": 2, "epochs": 2, "machine": "m", "rows": rows})
     # tied: (27 + 26) / 2 against the base's (17 + 23) / 2 over seeds 1 and 2, not all four
     assert ("| tied_embeddings | tie_embeddings=true | 1, 2 | 27.0, 26.0 | 23.5 | 26.5 | 45.0 "
-            "| +6.5 | every seed above every base seed (1 in 15 by chance) |") in markdown
-    assert "| -9.0 | every seed below every base seed (1 in 5 by chance) |" in markdown
+            "| +6.5 | above the base in 2 of 2 seeds (1 in 4 by chance) |") in markdown
+    assert "| -9.0 | below the base in 1 of 1 seeds (1 in 2 by chance) |" in markdown
     assert "over seeds 0, 1, 2, 3 scores 17.0 to 25.0 BLEU (beam 4), a range of 8.0" in markdown
-    assert ablation.verdict([24.0, 26.0], [23.0, 25.0]) == "within the seed noise"
+    mixed = {"1": _ablation_run(1, 18.0), "2": _ablation_run(2, 22.0)}  # +1, -1
+    assert ablation.verdict(mixed, base) == "mixed: no evidence"
     # Runs of an earlier call are kept only under the same settings.
     out = tmp_path / "ablation.json"
     out.write_text(json.dumps({"settings": {"epochs": 2}, "rows": rows, "notes": ["n"]}))
@@ -319,7 +320,7 @@ def test_ablation_benchmark_writes_one_row_per_lever_and_seed(tmp_path):
     markdown = out.with_suffix(".md").read_text()
     bleus = [run["scores"]["beam4_alpha0.6"]["bleu"] for run in base.values()]
     delta = tied["scores"]["beam4_alpha0.6"]["bleu"] - bleus[0]  # over the seed both ran
-    verdict = ablation.verdict([tied["scores"]["beam4_alpha0.6"]["bleu"]], bleus)
+    verdict = ablation.verdict({"0": tied}, base)
     assert "| tied_embeddings | tie_embeddings=true | 0 |" in markdown
     assert f"| {delta:+.1f} | {verdict} |" in markdown
     assert f"over seeds 0, 1 scores {min(bleus):.1f} to {max(bleus):.1f}" in markdown
