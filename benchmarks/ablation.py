@@ -15,8 +15,8 @@ beam width 4). The ``base`` row also sweeps the decoder's beam width and
 length penalty on its own model (`SWEEP`).
 
 After a few epochs the seed moves BLEU as much as a lever does, so the table
-compares a row with the base run of the same seed (a bad seed is bad for every
-row), and says whether the row is above (or below) the base in every seed both
+compares a row with the base run of the same seed (which shares its batch
+order and starts from the same random stream), and says whether the row is above (or below) the base in every seed both
 ran, with the chance of that if the lever changed nothing (`verdict`).
 
 The budget is a number of epochs, not minutes: the rows run two at a time
@@ -160,9 +160,10 @@ def _beam(run):
 def verdict(runs, base):
     """Whether a row beats the base seed by seed, and how often that happens by chance.
 
-    The seed sets the batch order and the initial weights, and a bad seed is bad
-    for every row (after 2 epochs the base's seeds spread over 9 BLEU), so a
-    row is compared with the base run of the same seed. If the lever changed
+    The seed sets the batch order and the initial weights, and after 2 epochs
+    the base's seeds spread over 9 BLEU, so a row is compared with the base run
+    of the same seed (same batch order, same random stream), not with the
+    base's spread. If the lever changed
     nothing, each of the m differences would be positive or negative as by a
     coin: all m of one sign with probability 1 in 2^m (a sign test).
 
@@ -181,6 +182,8 @@ def verdict(runs, base):
     'below the base in 1 of 1 seeds (1 in 2 by chance)'
     >>> verdict(runs(s0=26.0, s1=16.0), runs(s0=25.7, s1=16.7))
     'mixed: no evidence'
+    >>> verdict(runs(s0=25.7), runs(s0=25.7, s1=16.7))
+    'the same as the base'
     >>> verdict(runs(s3=26.0), runs(s0=25.7))
     'no seed shared with the base'
     """
@@ -192,6 +195,8 @@ def verdict(runs, base):
         return f"above the base in {m} of {m} seeds (1 in {2 ** m} by chance)"
     if all(d < 0 for d in differences):
         return f"below the base in {m} of {m} seeds (1 in {2 ** m} by chance)"
+    if not any(differences):
+        return "the same as the base"
     return "mixed: no evidence"
 
 
@@ -260,9 +265,8 @@ def markdown(results):
     if len(base_bleus) > 1:
         lines += ["", f"Seed noise: the base alone over seeds {', '.join(sorted(base, key=int))} "
                       f"scores {min(base_bleus):.1f} to {max(base_bleus):.1f} BLEU (beam 4), a "
-                      f"range of {max(base_bleus) - min(base_bleus):.1f}: a bad seed is bad for "
-                      "every row, so each row is compared with the base run of the same seed, "
-                      "and counts as evidence only where it is above (or below) the base in "
+                      f"range of {max(base_bleus) - min(base_bleus):.1f}, so each row is compared "
+                      "with the base run of the same seed (the same batch order), and counts as evidence only where it is above (or below) the base in "
                       "every seed both ran, and that is unlikely by chance."]
     keys = [f"beam{width}_alpha{alpha}" for width, alpha in SWEEP]
     swept = [seed for seed in sorted(base, key=int) if set(keys) <= set(base[seed]["scores"])]
