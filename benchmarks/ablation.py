@@ -266,8 +266,9 @@ def markdown(results):
         lines += ["", f"Seed noise: the base alone over seeds {', '.join(sorted(base, key=int))} "
                       f"scores {min(base_bleus):.1f} to {max(base_bleus):.1f} BLEU (beam 4), a "
                       f"range of {max(base_bleus) - min(base_bleus):.1f}, so each row is compared "
-                      "with the base run of the same seed (the same batch order), and counts as evidence only where it is above (or below) the base in "
-                      "every seed both ran, and that is unlikely by chance."]
+                      "with the base run of the same seed (the same batch order), and counts "
+                      "as evidence only where it is above (or below) the base in every seed "
+                      "both ran, and that is unlikely by chance."]
     keys = [f"beam{width}_alpha{alpha}" for width, alpha in SWEEP]
     swept = [seed for seed in sorted(base, key=int) if set(keys) <= set(base[seed]["scores"])]
     if swept:
