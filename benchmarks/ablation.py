@@ -219,7 +219,8 @@ def markdown(results):
     """The ablation table and the base row's decoding sweep, as Markdown.
 
     Args:
-        results: `main`'s JSON-ready dict (``rows``: ``{name: {seed: run}}``).
+        results: `main`'s JSON-ready dict (``settings``, ``machine``, ``notes``,
+            ``rows``: ``{name: {seed: run}}``, each run with its own command).
 
     Returns:
         The text of ``tatoeba_ablation.md``.
@@ -232,8 +233,9 @@ def markdown(results):
     commands = dict.fromkeys(run["command"] for run in every)
     load = " or ".join(dict.fromkeys(str(run["parallel"]) for run in every))
     threads = " or ".join(dict.fromkeys(str(run["threads"]) for run in every))
-    lines = [f"# Tatoeba English->French: one lever at a time ({results['test']} held-out "
-             f"test pairs, {results['epochs']} epochs each)", "",
+    settings = results["settings"]
+    lines = [f"# Tatoeba English->French: one lever at a time ({settings['test']} held-out "
+             f"test pairs, {settings['epochs']} epochs each)", "",
              *[f"Command: `{c}`  " for c in commands],
              *[f"{note}  " for note in results.get("notes", [])],
              f"Machine: {results['machine']}  ",
@@ -403,8 +405,7 @@ def main(argv=None):
             rows, notes = kept_results(out_json, settings)  # another call may have written
             for n, runs in finished.items():
                 rows[n] = {**rows.get(n, {}), **runs}
-            results = {"command": command, "machine": machine(), "settings": settings,
-                       "epochs": args.epochs, "test": args.test, "notes": notes,
+            results = {"machine": machine(), "settings": settings, "notes": notes,
                        "rows": {n: {s: rows[n][s] for s in sorted(rows[n], key=int)}
                                 for n in ROWS if n in rows}}
             write_json(out_json, results)

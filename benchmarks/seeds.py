@@ -24,18 +24,19 @@ from pathlib import Path
 from benchmarks.common import RESULTS, command_line, with_extension
 from tf_lstm.files import write_json, write_text
 
-# (name in the table, how to read it from a benchmarks.tatoeba result)
+# (name in the table, decimals shown, how to read it from a benchmarks.tatoeba result);
+# the summary rows show one decimal more for the epochs (a mean of whole numbers)
 METRICS = [
-    ("BLEU greedy", lambda r: r["greedy"]["bleu"]),
-    ("chrF greedy", lambda r: r["greedy"]["chrf"]),
-    ("BLEU beam 4", lambda r: r["beam4"]["bleu"]),
-    ("chrF beam 4", lambda r: r["beam4"]["chrf"]),
-    ("epochs", lambda r: r["epochs_run"]),
-    ("training minutes", lambda r: r["train_seconds"] / 60),
-    ("target tokens/s", lambda r: r["target_tokens_per_second"]),
-    ("training pairs/s", lambda r: r["train_pairs_per_second"]),
-    ("greedy sentences/s", lambda r: r["greedy"]["sentences"] / r["greedy"]["seconds"]),
-    ("beam 4 sentences/s", lambda r: r["beam4"]["sentences"] / r["beam4"]["seconds"]),
+    ("BLEU greedy", 1, lambda r: r["greedy"]["bleu"]),
+    ("chrF greedy", 1, lambda r: r["greedy"]["chrf"]),
+    ("BLEU beam 4", 1, lambda r: r["beam4"]["bleu"]),
+    ("chrF beam 4", 1, lambda r: r["beam4"]["chrf"]),
+    ("epochs", 0, lambda r: r["epochs_run"]),
+    ("training minutes", 1, lambda r: r["train_seconds"] / 60),
+    ("target tokens/s", 0, lambda r: r["target_tokens_per_second"]),
+    ("training pairs/s", 0, lambda r: r["train_pairs_per_second"]),
+    ("greedy sentences/s", 0, lambda r: r["greedy"]["sentences"] / r["greedy"]["seconds"]),
+    ("beam 4 sentences/s", 0, lambda r: r["beam4"]["sentences"] / r["beam4"]["seconds"]),
 ]
 
 
@@ -110,10 +111,10 @@ def summarize(results, names, command):
     if len(set(seeds)) != len(seeds):
         raise ValueError(f"The runs must have distinct seeds. Received: {dict(zip(names, seeds))}")
     runs = [{"seed": seed, "file": name, "command": result["command"],
-             **{metric: read(result) for metric, read in METRICS}}
+             **{metric: read(result) for metric, _, read in METRICS}}
             for seed, name, result in zip(seeds, names, results)]
     summary = {}
-    for metric, _ in METRICS:
+    for metric, _, _ in METRICS:
         values = [run[metric] for run in runs]
         summary[metric] = {"mean": statistics.mean(values), "sd": statistics.stdev(values),
                            "min": min(values), "max": max(values)}
@@ -130,9 +131,8 @@ def markdown(spread):
     Returns:
         The text of ``tatoeba_seeds.md``.
     """
-    metrics = [metric for metric, _ in METRICS]
-    digits = {"target tokens/s": 0, "training pairs/s": 0,  # else 1 decimal
-              "greedy sentences/s": 0, "beam 4 sentences/s": 0}
+    metrics = [metric for metric, _, _ in METRICS]
+    digits = {metric: decimals for metric, decimals, _ in METRICS}
     lines = [f"# Tatoeba English->French over {len(spread['runs'])} seeds "
              f"({spread['pairs']['test']} held-out test pairs)", "",
              f"Command: `{spread['command']}`  ", f"Machine: {spread['machine']}  ",
@@ -142,10 +142,11 @@ def markdown(spread):
              "| seed | " + " | ".join(metrics) + " |", "|---" * (len(metrics) + 1) + "|"]
     for run in spread["runs"]:
         lines.append(f"| {run['seed']} | " + " | ".join(
-            f"{run[m]:.{0 if m == 'epochs' else digits.get(m, 1)}f}" for m in metrics) + " |")
+            f"{run[m]:.{digits[m]}f}" for m in metrics) + " |")
     for statistic in ("mean", "sd", "min", "max"):
         lines.append(f"| {statistic} | " + " | ".join(
-            f"{spread['summary'][m][statistic]:.{digits.get(m, 1)}f}" for m in metrics) + " |")
+            f"{spread['summary'][m][statistic]:.{digits[m] + (m == 'epochs')}f}"
+            for m in metrics) + " |")
     beam = spread["summary"]["BLEU beam 4"]
     chrf = spread["summary"]["chrF beam 4"]
     lines += ["", f"Beam 4: BLEU {beam['mean']:.1f} ± {beam['sd']:.1f} "

@@ -148,7 +148,8 @@ def test_ablation_table_compares_a_row_with_the_base_over_shared_seeds(tmp_path)
             "tied_embeddings": {"1": _ablation_run(1, 27.0, ["tie_embeddings=true"]),
                                 "2": _ablation_run(2, 26.0, ["tie_embeddings=true"])},
             "dropout_0.1": {"0": _ablation_run(0, 16.0, ["dropout=0.1"])}}
-    markdown = ablation.markdown({"test": 2, "epochs": 2, "machine": "m", "rows": rows})
+    markdown = ablation.markdown({"settings": {"test": 2, "epochs": 2}, "machine": "m",
+                                  "rows": rows})
     # tied: (27 + 26) / 2 against the base's (17 + 23) / 2 over seeds 1 and 2, not all four
     assert ("| tied_embeddings | tie_embeddings=true | 1, 2 | 27.0, 26.0 | 23.5 | 26.5 | 45.0 "
             "| +6.5 | above the base in 2 of 2 seeds (1 in 4 by chance) |") in markdown
